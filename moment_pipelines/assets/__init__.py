@@ -1,0 +1,6 @@
+"""Dagster assets, one module per layer."""
+
+from moment_pipelines.assets.raw import raw_assets
+from moment_pipelines.assets.staging import staging_assets
+
+all_assets = [*raw_assets, *staging_assets]

@@ -1,0 +1,40 @@
+"""The one place where assets, checks, resources and jobs become a Definitions object."""
+
+from dagster import AssetSelection, Definitions, EnvVar, define_asset_job
+
+from moment_pipelines.assets import all_assets
+from moment_pipelines.resources import ExportDirSource, MomentSource, MongoSource, Warehouse
+from moment_pipelines.settings import MONGO_DB_VAR, MONGO_URI_VAR, Settings, load_settings
+
+main_job = define_asset_job(
+    name="main_job",
+    selection=AssetSelection.all(),
+    description="物化整张资产图：抽取原始数据、清洗，并依次构建特征、训练集、模型和评估报告。",
+)
+
+
+def build_source(settings: Settings) -> MomentSource:
+    """Pick MongoDB when MOMENTS_MONGO_URI is set, else the export directory."""
+    if settings.uses_mongo:
+        return MongoSource(
+            uri=EnvVar(MONGO_URI_VAR),
+            database=EnvVar(MONGO_DB_VAR) if settings.mongo_database else None,
+        )
+    return ExportDirSource(
+        export_dir=str(settings.export_dir),
+        generate_demo_if_missing=settings.export_dir_is_default,
+    )
+
+
+def build_definitions(settings: Settings) -> Definitions:
+    return Definitions(
+        assets=all_assets,
+        jobs=[main_job],
+        resources={
+            "source": build_source(settings),
+            "warehouse": Warehouse(database=str(settings.warehouse_path)),
+        },
+    )
+
+
+defs = build_definitions(load_settings())

@@ -1,0 +1,1 @@
+"""Extraction into the raw layer: collection schemas, validation SQL and loading."""
