@@ -129,7 +129,7 @@ def build_raw_asset(spec: CollectionSpec) -> AssetsDefinition:
                 + (f"变更时间不早于 {since.isoformat()}" if since else "全量读取")
             )
             batches = _logged(source.read_documents(spec, since), context, spec.name)
-            stats = load_collection(con, spec, batches, since=since, loaded_at=loaded_at, run_id=context.run_id)
+            stats = load_collection(con, spec, batches, since=since, loaded_at=loaded_at, run_id=context.run.run_id)
 
         context.log.info(f"{spec.name}：{_reconciliation_text(stats)}；表中共 {stats.rows_in_table} 行")
         if stats.quarantined:
