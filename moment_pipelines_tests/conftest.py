@@ -1,12 +1,15 @@
 """Shared fixtures: small generated demo exports and a warehouse in a temporary directory."""
 
+import os
 from pathlib import Path
 
 import pytest
 
 from moment_pipelines.resources import ExportDirSource, Warehouse
 
-REALDATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+REALDATA_DIR = Path(
+    os.environ.get("MOMENTS_REALDATA_DIR") or Path(__file__).resolve().parents[2] / "shared" / "realdata"
+)
 
 SMALL_DEMO_MOMENTS = 1_500
 

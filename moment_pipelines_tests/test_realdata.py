@@ -1,6 +1,6 @@
-"""Opt-in: every real data pack beside the repository loads and reconciles.
+"""Opt-in: every real data pack loads and reconciles.
 
-The packs are public Weibo data in the app's export format; they are not part
+The packs are public Weibo data in the app's export format. They are not part
 of the repository, so each test skips when its pack is absent.
 """
 

@@ -36,7 +36,7 @@ _PROGRESS_EVERY = 200_000
 
 
 class ExtractionConfig(Config):
-    """How one extraction chooses its window."""
+    """Extraction window settings, editable in the launchpad."""
 
     full_refresh: bool = Field(default=False, description="忽略水位线，重新读取全部文档（已有行按 _id 更新，不会重复）")
     overlap_hours: float = Field(

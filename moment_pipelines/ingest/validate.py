@@ -3,7 +3,7 @@
 Validate, never coerce: DuckDB's own casts round `12.5` to a BIGINT 13 and read
 an offset-less timestamp string in the session time zone, so each field's JSON
 type is checked first and only then converted. A value that does not fit its
-declared kind produces an error entry; a document with any error goes to the
+declared kind produces an error entry. A document with any error goes to the
 quarantine instead of the raw table.
 
 Accepted spellings follow MongoDB Extended JSON v2 (relaxed and canonical) and

@@ -7,9 +7,9 @@ Accepted layouts, detected from the file itself:
 
 Documents are passed on as their original text; parsing and type checks
 happen in DuckDB (`moment_pipelines.ingest.validate`). A line that is not
-valid UTF-8 is passed on with the problem code `invalid_utf8`, and the
-unparseable tail of a broken JSON array is passed on as one document, so both
-end up in the quarantine instead of being dropped.
+valid UTF-8 is passed on with the problem code `invalid_utf8`. The unparseable
+tail of a broken JSON array is passed on as one document. Both end up in the
+quarantine instead of being dropped.
 """
 
 import gzip

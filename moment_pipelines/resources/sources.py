@@ -1,4 +1,4 @@
-"""Where source documents come from: a MongoDB server or a directory of export files.
+"""Document sources: a MongoDB server or a directory of export files.
 
 Both resources implement `MomentSource.read_documents`, which yields the
 documents of one collection changed at or after `since` as Extended JSON

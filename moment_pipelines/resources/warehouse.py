@@ -9,8 +9,8 @@ import duckdb
 from dagster import get_dagster_logger
 from dagster_duckdb import DuckDBResource
 
-# Every asset that opens the warehouse declares this pool; the instance limits
-# it to one step at a time because DuckDB allows one writing process per file.
+# Every asset that opens the warehouse declares this pool. DuckDB allows one
+# writing process per file, so the instance limits the pool to one step at a time.
 WAREHOUSE_POOL = "duckdb_warehouse"
 
 _LOCK_RETRIES = 10
