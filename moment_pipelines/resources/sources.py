@@ -6,6 +6,7 @@ text. The raw-layer assets depend on `MomentSource` only, so switching
 between them is a matter of configuration.
 """
 
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +25,11 @@ from moment_pipelines.resources.export_files import EXPORT_SUFFIXES, find_export
 _RELAXED = bson.json_util.JSONOptions(
     json_mode=bson.json_util.JSONMode.RELAXED, tz_aware=True, tzinfo=bson.json_util.utc
 )
+
+
+# Errors after which reading resumes after the last document received.
+_RESUMABLE_ERRORS = (pymongo.errors.AutoReconnect, pymongo.errors.ConnectionFailure, pymongo.errors.CursorNotFound)
+_RETRY_DELAY_SECONDS = 1.0
 
 
 class MomentSource(ConfigurableResource):
@@ -72,7 +78,7 @@ class MongoSourceError(Exception):
 
 
 class MongoSource(MomentSource):
-    """A MongoDB server read with `find` (never `aggregate`), sorted by (change time, _id)."""
+    """A MongoDB server read with `find` (never `aggregate`), sorted by (change time, `_id`)."""
 
     uri: str = Field(description="MongoDB 连接串，来自环境变量 MOMENTS_MONGO_URI")
     database: str | None = Field(default=None, description="数据库名；为空时使用连接串中的数据库")
@@ -81,7 +87,7 @@ class MongoSource(MomentSource):
     comments_collection: str = Field(default="comments", description="评论集合名")
     batch_size: int = Field(default=5_000, description="游标每批从服务器取回的文档数")
     server_selection_timeout_ms: int = Field(default=10_000, description="连接服务器的超时（毫秒）")
-    max_reconnects: int = Field(default=3, description="游标中途断开后重新查询的最多次数")
+    max_reconnects: int = Field(default=3, description="连接中断后继续读取的最多次数")
 
     def _parsed_uri(self) -> dict:
         try:
@@ -124,64 +130,82 @@ class MongoSource(MomentSource):
         return names[spec.name]
 
     @staticmethod
-    def watermark_filter(spec: CollectionSpec, since: datetime | None) -> dict:
-        """Select documents whose first present watermark field is at or after `since`."""
+    def extraction_passes(spec: CollectionSpec, since: datetime | None) -> list[tuple[dict, list[str]]]:
+        """Return (filter, sort fields) pairs that together select the extraction window.
+
+        A full read is one pass over `_id`. An incremental read has one pass per
+        watermark field, each over documents whose earlier watermark fields are
+        missing, sorted by (that field, `_id`). A last pass picks up documents
+        with no watermark field at all, which validation then quarantines.
+        """
         if since is None:
-            return {}
-        clauses = []
+            # NOTE: nx-27017 0.8 sorts integer `_id`s as text under an empty filter.
+            # MongoDB reads `$exists` on `_id` as "every document", so both agree.
+            return [({"_id": {"$exists": True}}, ["_id"])]
+        passes = []
         earlier_missing: dict = {}
         for path in spec.watermark_paths:
-            clauses.append({**earlier_missing, path: {"$gte": since}})
+            passes.append(({**earlier_missing, path: {"$gte": since}}, [path, "_id"]))
             earlier_missing = {**earlier_missing, path: None}
-        return clauses[0] if len(clauses) == 1 else {"$or": clauses}
+        passes.append((earlier_missing, ["_id"]))
+        return passes
+
+    @staticmethod
+    def after(sort_fields: list[str], last: dict) -> dict:
+        """Select documents that sort after `last` on `sort_fields` (keyset pagination)."""
+        if sort_fields == ["_id"]:
+            return {"_id": {"$gt": last["_id"]}}
+        field = sort_fields[0]
+        return {"$or": [{field: {"$gt": last[field]}}, {field: last[field], "_id": {"$gt": last["_id"]}}]}
 
     def read_documents(self, spec: CollectionSpec, since: datetime | None) -> Iterator[SourceBatch]:
-        logger = get_dagster_logger()
-        query = self.watermark_filter(spec, since)
         projection = {key: 1 for key in spec.top_level_keys}
-        sort = [(path, pymongo.ASCENDING) for path in spec.watermark_paths] + [("_id", pymongo.ASCENDING)]
-        seen_ids: set = set()
-        reconnects = 0
-
         client = pymongo.MongoClient(
             self.uri, tz_aware=True, serverSelectionTimeoutMS=self.server_selection_timeout_ms
         )
         try:
             collection = client[self._database_name()][self.collection_name(spec)]
-            while True:
-                try:
-                    cursor = collection.find(query, projection).sort(sort).batch_size(self.batch_size)
-                    yield from self._batches(cursor, seen_ids)
-                    return
-                except (pymongo.errors.AutoReconnect, pymongo.errors.ConnectionFailure) as error:
-                    reconnects += 1
-                    if reconnects > self.max_reconnects:
-                        raise MongoSourceError(
-                            f"无法从 MongoDB（主机 {self.hosts()}）读取集合 {self.collection_name(spec)}："
-                            f"{self._scrub(str(error))}。请检查服务器是否在运行、网络是否可达、用户名和密码是否正确"
-                        ) from None
-                    # Re-run the same query; documents already passed on are skipped by _id.
-                    logger.warning(
-                        f"MongoDB 游标中断（第 {reconnects} 次），已读 {len(seen_ids)} 条，从水位线重新查询"
-                    )
-                except pymongo.errors.PyMongoError as error:
-                    raise MongoSourceError(
-                        f"读取 MongoDB 集合 {self.collection_name(spec)} 失败：{self._scrub(str(error))}"
-                    ) from None
+            for query, sort_fields in self.extraction_passes(spec, since):
+                yield from self._read_pass(collection, spec, query, sort_fields, projection)
+        except pymongo.errors.PyMongoError as error:
+            raise MongoSourceError(
+                f"读取 MongoDB 集合 {self.collection_name(spec)}（主机 {self.hosts()}）失败："
+                f"{self._scrub(str(error))}。请检查服务器是否在运行、网络是否可达、用户名和密码是否正确"
+            ) from None
         finally:
             client.close()
 
-    def _batches(self, cursor, seen_ids: set) -> Iterator[SourceBatch]:
+    def _read_pass(
+        self, collection, spec: CollectionSpec, query: dict, sort_fields: list[str], projection: dict
+    ) -> Iterator[SourceBatch]:
+        """Stream one pass; after a dropped or early-ended cursor, continue after the last document."""
+        logger = get_dagster_logger()
+        sort = [(field, pymongo.ASCENDING) for field in sort_fields]
+        last: dict | None = None
+        failures = 0
         documents: list[str] = []
-        for document in cursor:
-            document_id = document.get("_id")
-            key = repr(document_id)
-            if key in seen_ids:
-                continue
-            seen_ids.add(key)
-            documents.append(bson.json_util.dumps(document, json_options=_RELAXED))
-            if len(documents) >= self.batch_size:
-                yield SourceBatch(documents)
-                documents = []
+        while True:
+            window = query if last is None else {"$and": [query, self.after(sort_fields, last)]}
+            try:
+                for document in collection.find(window, projection).sort(sort).batch_size(self.batch_size):
+                    documents.append(bson.json_util.dumps(document, json_options=_RELAXED))
+                    last = document
+                    if len(documents) >= self.batch_size:
+                        yield SourceBatch(documents)
+                        documents = []
+                # A cursor can end early without an error (a server that lost the
+                # cursor on restart), so check that nothing sorts after the last document.
+                if last is None or collection.find_one({"$and": [query, self.after(sort_fields, last)]}) is None:
+                    break
+                logger.warning(f"{spec.name}：MongoDB 游标提前结束，从最后读到的文档之后继续读取")
+            except _RESUMABLE_ERRORS as error:
+                failures += 1
+                if failures > self.max_reconnects:
+                    raise
+                logger.warning(
+                    f"{spec.name}：MongoDB 连接中断（第 {failures} 次，{type(error).__name__}），"
+                    f"{_RETRY_DELAY_SECONDS:g} 秒后从最后读到的文档之后继续读取"
+                )
+                time.sleep(_RETRY_DELAY_SECONDS)
         if documents:
             yield SourceBatch(documents)

@@ -1,5 +1,6 @@
 """The MongoDB source against a real wire-protocol server on 127.0.0.1."""
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pymongo
@@ -11,7 +12,7 @@ from moment_pipelines.assets.raw import raw_assets
 from moment_pipelines.ingest.schema import LIKES, MOMENTS
 from moment_pipelines.resources import MongoSource, Warehouse
 from moment_pipelines.resources.sources import MongoSourceError
-from moment_pipelines_tests.mongo_server import free_port, running_mongo
+from moment_pipelines_tests.mongo_server import MongoTestServer, free_port, running_mongo
 
 UTC = timezone.utc
 START = datetime(2025, 1, 1, tzinfo=UTC)
@@ -83,9 +84,11 @@ def test_incremental_reads_only_window(database, mongo_server, warehouse):
     materialize_raw(source, warehouse)
 
     database.moments.insert_one(moment(11, hours=24 * 11))
-    database.moments.update_one(
-        {"_id": 2}, {"$set": {"likeCount": 50, "updateTime": START + timedelta(days=12)}}
-    )
+    # NOTE: nx-27017 0.8 stores a datetime written by $set as a string, so the
+    # update replaces the whole document, as the app's ORM does.
+    updated = moment(2, hours=48, like_count=50)
+    updated["updateTime"] = START + timedelta(days=12)
+    database.moments.replace_one({"_id": 2}, updated)
     metadata = materialize_raw(source, warehouse)["raw_moments"]
 
     # The watermark is moment 10's update time; the 48-hour overlap reaches
@@ -117,20 +120,60 @@ def test_uri_from_environment(database, mongo_server, warehouse, monkeypatch):
     assert metadata["raw_moments"]["rows_inserted"] == 1
 
 
-def test_watermark_filter_falls_back():
-    since = START
+def test_passes_fall_back_per_field():
+    passes = MongoSource.extraction_passes(MOMENTS, START)
 
-    query = MongoSource.watermark_filter(MOMENTS, since)
-
-    assert query == {"$or": [{"updateTime": {"$gte": since}}, {"updateTime": None, "createTime": {"$gte": since}}]}
-
-
-def test_watermark_filter_single_field():
-    assert MongoSource.watermark_filter(LIKES, START) == {"actionTime": {"$gte": START}}
+    assert passes == [
+        ({"updateTime": {"$gte": START}}, ["updateTime", "_id"]),
+        ({"updateTime": None, "createTime": {"$gte": START}}, ["createTime", "_id"]),
+        ({"updateTime": None, "createTime": None}, ["_id"]),
+    ]
 
 
-def test_watermark_filter_none_reads_all():
-    assert MongoSource.watermark_filter(MOMENTS, None) == {}
+def test_passes_single_watermark_field():
+    passes = MongoSource.extraction_passes(LIKES, START)
+
+    assert passes[0] == ({"actionTime": {"$gte": START}}, ["actionTime", "_id"])
+    assert passes[1] == ({"actionTime": None}, ["_id"])
+
+
+def test_full_read_is_one_pass():
+    assert MongoSource.extraction_passes(MOMENTS, None) == [({"_id": {"$exists": True}}, ["_id"])]
+
+
+def test_fallback_pass_reads_documents_without_update_time(database, mongo_server):
+    without_update = moment(2, hours=30)
+    del without_update["updateTime"]
+    database.moments.insert_many([moment(1, hours=30), without_update, moment(3, hours=1)])
+    source = MongoSource(uri=mongo_server.uri)
+
+    batches = list(source.read_documents(MOMENTS, START + timedelta(hours=24)))
+
+    ids = sorted(json.loads(text)["_id"] for batch in batches for text in batch.documents)
+    assert ids == [1, 2]
+
+
+@pytest.mark.parametrize("since", [None, START], ids=["full", "incremental"])
+def test_server_restart_mid_extraction(tmp_path, since):
+    """Stop and restart the server between two batches; every document arrives exactly once."""
+    server = MongoTestServer(tmp_path)
+    server.start()
+    try:
+        with pymongo.MongoClient(server.uri, tz_aware=True) as client:
+            client.get_default_database().moments.insert_many([moment(i, hours=i) for i in range(1, 601)])
+        source = MongoSource(uri=server.uri, batch_size=50, server_selection_timeout_ms=15_000)
+
+        ids = []
+        for batch_number, batch in enumerate(source.read_documents(MOMENTS, since)):
+            ids.extend(json.loads(text)["_id"] for text in batch.documents)
+            if batch_number == 2:
+                server.stop()
+                server.start()
+    finally:
+        server.stop()
+
+    assert len(ids) == 600
+    assert sorted(ids) == list(range(1, 601))
 
 
 def test_unreachable_server_error_hides_password():
