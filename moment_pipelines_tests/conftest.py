@@ -20,7 +20,7 @@ def small_demo_dir(tmp_path_factory) -> Path:
     from moment_pipelines.demo import generate
 
     directory = tmp_path_factory.mktemp("demo")
-    generate(directory, n_moments=SMALL_DEMO_MOMENTS, seed=7)
+    generate(directory, n_moments=SMALL_DEMO_MOMENTS, seed=7, show_progress=False)
     return directory
 
 
