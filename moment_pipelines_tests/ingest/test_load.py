@@ -99,45 +99,6 @@ def test_id_beyond_2_53_exact(con):
     assert con.execute("SELECT moment_id FROM raw_moments").fetchone()[0] == big_id
 
 
-QUARANTINE_CASES = [
-    ("missing-id", moment(_id=...), "_id", "missing"),
-    ("object-id", moment(_id={"$oid": "5f1d7f3b9d1e8a0a1c2b3c4d"}), "_id", "object_id"),
-    ("string-id", moment(_id="12"), "_id", "wrong_type"),
-    ("fractional-like-count", moment(likeCount=2.5), "likeCount", "wrong_type"),
-    ("string-like-count", moment(likeCount="6"), "likeCount", "wrong_type"),
-    ("negative-like-count", moment(likeCount=-1), "likeCount", "out_of_range"),
-    ("boolean-type", moment(type=True), "type", "wrong_type"),
-    ("missing-create-time", moment(createTime=...), "createTime", "missing"),
-    ("seconds-timestamp", moment(createTime=1735660811), "createTime", "too_old"),
-    ("create-time-before-2000", moment(createTime="1999-12-31T23:59:59Z"), "createTime", "too_old"),
-    ("create-time-in-future", moment(createTime="2030-01-01T00:00:00Z"), "createTime", "in_future"),
-    ("unparseable-time", moment(createTime="昨天下午"), "createTime", "wrong_type"),
-    ("lat-out-of-range", moment(location={"lng": 31.2, "lat": 121.3}), "location.lat", "out_of_range"),
-    ("lng-as-string", moment(location={"lng": "121.3", "lat": 31.2}), "location.lng", "wrong_type"),
-    ("location-as-string", moment(location="上海"), "location", "wrong_type"),
-    ("pics-as-string", moment(pics="a.webp"), "pics", "wrong_type"),
-    ("pics-with-number", moment(pics=["a.webp", 3]), "pics", "wrong_type"),
-    ("text-as-number", moment(text=42), "text", "wrong_type"),
-]
-
-
-@pytest.mark.parametrize(
-    ("document", "field", "code"),
-    [case[1:] for case in QUARANTINE_CASES],
-    ids=[case[0] for case in QUARANTINE_CASES],
-)
-def test_bad_moment_quarantined(con, document, field, code):
-    stats = load(con, MOMENTS, [document, moment(moment_id=99)])
-
-    rows = con.execute("SELECT field, reason_code, document FROM quarantine").fetchall()
-    assert stats.quarantined == 1
-    assert stats.inserted == 1
-    assert stats.reconciles()
-    assert rows[0][0] == field
-    assert rows[0][1] == code
-    assert json.loads(rows[0][2]) == document
-
-
 def test_unparseable_documents_quarantined(con):
     stats = load(con, MOMENTS, ['{"_id": 7, "uid": 1, "createTi', "[1, 2]", moment()])
 
