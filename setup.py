@@ -24,6 +24,7 @@ setup(
         "tabulate>=0.9",
         "tqdm>=4.66",
         "Pillow>=10",
+        "transformers>=5.0",
     ],
     extras_require={
         "dev": [
