@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from moment_pipelines.resources import ExportDirSource, Warehouse
+from moment_pipelines.resources import ArtifactStore, ExportDirSource, Warehouse
 
 REALDATA_DIR = Path(
     os.environ.get("MOMENTS_REALDATA_DIR") or Path(__file__).resolve().parents[2] / "shared" / "realdata"
@@ -27,6 +27,11 @@ def small_demo_dir(tmp_path_factory) -> Path:
 @pytest.fixture
 def warehouse(tmp_path) -> Warehouse:
     return Warehouse(database=str(tmp_path / "warehouse.duckdb"))
+
+
+@pytest.fixture
+def artifact_store(tmp_path) -> ArtifactStore:
+    return ArtifactStore(root=str(tmp_path / "artifacts"))
 
 
 @pytest.fixture
