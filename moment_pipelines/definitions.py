@@ -3,7 +3,13 @@
 from dagster import AssetSelection, Definitions, EnvVar, define_asset_job
 
 from moment_pipelines.assets import all_assets
-from moment_pipelines.resources import ExportDirSource, MomentSource, MongoSource, Warehouse
+from moment_pipelines.automation import (
+    automation_condition_sensor,
+    code_version_sensor,
+    daily_retraining_job,
+    daily_retraining_schedule,
+)
+from moment_pipelines.resources import ArtifactStore, ExportDirSource, MomentSource, MongoSource, Warehouse
 from moment_pipelines.settings import MONGO_DB_VAR, MONGO_URI_VAR, Settings, load_settings
 
 main_job = define_asset_job(
@@ -29,10 +35,13 @@ def build_source(settings: Settings) -> MomentSource:
 def build_definitions(settings: Settings) -> Definitions:
     return Definitions(
         assets=all_assets,
-        jobs=[main_job],
+        jobs=[main_job, daily_retraining_job],
+        schedules=[daily_retraining_schedule],
+        sensors=[code_version_sensor, automation_condition_sensor],
         resources={
             "source": build_source(settings),
             "warehouse": Warehouse(database=str(settings.warehouse_path)),
+            "artifacts": ArtifactStore(root=str(settings.artifacts_dir)),
         },
     )
 

@@ -1,0 +1,62 @@
+-- One row per moment: what the author's history looked like when the moment was posted.
+--
+-- Point in time: every value for a moment created at t uses only moments
+-- created strictly before t, never the moment itself or a later one.
+-- Like statistics use only "settled" moments, created at least 3 days before
+-- t. A moment's like_count is the counter read at extraction time, and a
+-- moment keeps collecting likes for days, so the counter of a moment posted
+-- an hour before t includes likes that arrived after t. After 3 days nearly
+-- all likes are in; the training set's default label maturity uses the same
+-- assumption.
+--
+-- Shrinkage: an author with few settled moments has a noisy mean, so it is
+-- pulled toward the platform-wide value with a prior strength of 5 moments:
+--     shrunk = (n * author_value + 5 * platform_value) / (n + 5)
+-- where n is the number of settled moments with a like count. With n = 5 the
+-- author's own value and the platform value weigh the same; with n = 0 the
+-- result is the platform value. The platform values are expanding statistics
+-- over all settled moments of every author, so they are point in time too.
+-- Both are NULL during the first 3 days of the data, when nothing has settled.
+CREATE OR REPLACE TABLE author_history_features AS
+WITH history AS (
+    SELECT
+        moment_id,
+        create_time,
+        count(*) OVER author_before AS author_prior_moments,
+        min(create_time) OVER author_until_now AS author_first_create_time,
+        count(like_count) OVER author_settled AS author_settled_moments,
+        avg(like_count) OVER author_settled AS author_mean,
+        median(like_count) OVER author_settled AS author_median,
+        avg(like_count) OVER platform_settled AS platform_mean_likes,
+        median(like_count) OVER platform_settled AS platform_median_likes
+    FROM stg_moments
+    WINDOW
+        author_before AS (
+            PARTITION BY uid ORDER BY create_time
+            RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW EXCLUDE GROUP
+        ),
+        author_until_now AS (
+            PARTITION BY uid ORDER BY create_time
+            RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+        ),
+        author_settled AS (
+            PARTITION BY uid ORDER BY create_time
+            RANGE BETWEEN UNBOUNDED PRECEDING AND INTERVAL 3 DAYS PRECEDING
+        ),
+        platform_settled AS (
+            ORDER BY create_time
+            RANGE BETWEEN UNBOUNDED PRECEDING AND INTERVAL 3 DAYS PRECEDING
+        )
+)
+SELECT
+    moment_id,
+    author_prior_moments,
+    author_settled_moments,
+    (author_settled_moments * coalesce(author_mean, 0) + 5 * platform_mean_likes)
+        / (author_settled_moments + 5) AS author_mean_likes,
+    (author_settled_moments * coalesce(author_median, 0) + 5 * platform_median_likes)
+        / (author_settled_moments + 5) AS author_median_likes,
+    platform_mean_likes,
+    platform_median_likes,
+    (epoch(create_time) - epoch(author_first_create_time)) / 86400.0 AS days_since_author_first_moment
+FROM history
