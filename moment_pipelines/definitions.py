@@ -16,6 +16,8 @@ main_job = define_asset_job(
     name="main_job",
     selection=AssetSelection.all(),
     description="物化整张资产图：抽取原始数据、清洗，并依次构建特征、训练集、模型和评估报告。",
+    # The console shows INFO and above; the UI keeps every event, DEBUG included.
+    config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
 )
 
 
