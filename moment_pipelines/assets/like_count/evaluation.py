@@ -171,7 +171,7 @@ def like_count_evaluation(
         training_set_version=training_set_version,
         best_epoch=int(checkpoint["best_epoch"]),
     )
-    stored_report = artifacts.write_text(EVALUATION_ASSET, context.run_id, REPORT_FILE, markdown)
+    stored_report = artifacts.write_text(EVALUATION_ASSET, context.run.run_id, REPORT_FILE, markdown)
 
     for name, scored in scores.items():
         context.log.info(

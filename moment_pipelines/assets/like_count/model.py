@@ -137,12 +137,12 @@ def like_count_model(
         "label": "log1p(like_count)",
     }
     stored_checkpoint = artifacts.write(
-        MODEL_ASSET, context.run_id, CHECKPOINT_FILE, lambda path: save_checkpoint(model, predictor_config, path, extra)
+        MODEL_ASSET, context.run.run_id, CHECKPOINT_FILE, lambda path: save_checkpoint(model, predictor_config, path, extra)
     )
     stored_torchscript = artifacts.write(
-        MODEL_ASSET, context.run_id, TORCHSCRIPT_FILE, lambda path: export_torchscript(model, path)
+        MODEL_ASSET, context.run.run_id, TORCHSCRIPT_FILE, lambda path: export_torchscript(model, path)
     )
-    stored_plot = artifacts.write(MODEL_ASSET, context.run_id, LOSS_CURVE_FILE, lambda path: plot_loss_curve(result, path))
+    stored_plot = artifacts.write(MODEL_ASSET, context.run.run_id, LOSS_CURVE_FILE, lambda path: plot_loss_curve(result, path))
     context.log.info(f"模型已保存到 {stored_checkpoint.path}（sha256 {stored_checkpoint.sha256}）")
 
     return MaterializeResult(
