@@ -1,4 +1,4 @@
-"""What runs without a click: the daily retraining schedule and two ways to follow definition changes.
+"""Automation: the daily retraining schedule and two ways to rebuild what a definition change affects.
 
 Dagster marks an asset "unsynced" when its code version differs from the one
 recorded on its last materialization, but the flag does not travel down the

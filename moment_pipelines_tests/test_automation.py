@@ -80,7 +80,7 @@ def test_sensor_run_key_tracks_versions(materialized_demo):
 def test_rebuild_includes_missing_ancestors(materialized_demo):
     graph = definitions_with_sql(materialized_demo).resolve_asset_graph()
     recorded = {key: "v1" for key in graph.materializable_asset_keys}
-    recorded[AssetKey("moment_time_features")] = None  # a group nobody has materialized yet
+    recorded[AssetKey("moment_time_features")] = None  # a group that was never materialized
 
     selection = rebuild_selection(graph, {AssetKey("like_count_training_set")}, recorded)
 

@@ -1,7 +1,7 @@
 """LikePredictor: a small fully connected network that predicts how many likes a moment gets.
 
 The architecture is the one from the project brief (input -> 64 -> 32 -> 1 with
-ReLU). The network sees encoded features, that is standardised numbers and
+ReLU). The network takes encoded features, that is standardised numbers and
 one-hot categories from `FeatureEncoder`, and predicts `log1p(like_count)`:
 like counts are heavy-tailed, and on the log scale an error of 0.1 means
 "about 10 % off" for a moment with 5 likes and for one with 5,000 alike.
@@ -37,7 +37,8 @@ class LikePredictor(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map encoded features (B, input_dim) to predicted log1p(like_count) (B,)."""
-        assert x.dim() == 2 and x.shape[1] == self.input_dim, "expected encoded features of shape (B, input_dim)"
+        assert x.dim() == 2, "expected encoded features of shape (B, input_dim)"
+        assert x.shape[1] == self.input_dim, "encoded feature width differs from input_dim"
 
         x = torch.relu(self.fc1(x))  # (B, 64)
 

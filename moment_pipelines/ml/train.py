@@ -1,7 +1,7 @@
 """Training loop for regression networks: Adam, MSE loss and early stopping on validation loss.
 
 `train_regressor` expects encoded features (see `FeatureEncoder`). After it
-returns, the model holds the weights of the epoch with the lowest validation
+returns, the model has the weights of the epoch with the lowest validation
 loss, not those of the last epoch.
 """
 
@@ -43,7 +43,7 @@ class EpochLoss:
 @dataclass
 class TrainingResult:
     history: list[EpochLoss] = field(default_factory=list)
-    best_epoch: int = 0  # epoch whose weights the model holds after training
+    best_epoch: int = 0  # epoch whose weights the model has after training
     best_validation_loss: float = float("inf")
     stopped_early: bool = False  # True when patience ran out before `epochs`
 

@@ -52,7 +52,7 @@ def _bucket_label(low: int, high: int | None) -> str:
 
 
 def score(predicted_counts: np.ndarray, actual_counts: np.ndarray) -> Scores:
-    """Compute every report metric for one predictor; log-scale metrics use log1p of both sides."""
+    """Compute every report metric for one predictor. Log-scale metrics use log1p of both sides."""
     predicted_log, actual_log = np.log1p(predicted_counts), np.log1p(actual_counts)
     return Scores(
         mae_log=metrics.mae(predicted_log, actual_log),

@@ -23,7 +23,7 @@ FIRST_MOMENT_GAP_MINUTES = 30 * 24 * 60
 @dataclass(frozen=True)
 class ModelInput:
     group: str  # feature group (asset and table) that provides the column
-    column: str  # column in that table; the training set keeps the name
+    column: str  # column in that table, and its name in the training set
     kind: FeatureKind  # how FeatureEncoder turns it into network inputs
     fill: str | None = None  # SQL value used where the feature is NULL; rows with other NULLs are left out
 
@@ -103,12 +103,12 @@ checked AS (
 
 
 def training_set_sql() -> str:
-    """Return the SQL that (re)creates the training set; parameters come from the asset's Config.
+    """Return the SQL that creates or replaces the training set, with parameters from the asset's Config.
 
     Kept rows have a like count, a matured label (`label_matured`: created at
     least `$label_age_seconds` before the newest moment in the data) and no
     NULL feature after the fills. They are ordered by create_time, then
-    moment_id; the oldest rows form the training split, the newest the test split.
+    moment_id. The oldest rows form the training split and the newest the test split.
     """
     columns = ",\n    ".join(FEATURE_NAMES)
     return f"""-- Scenario 1 training set: one row per moment with a matured like count.

@@ -55,7 +55,10 @@ class LikeCountModelConfig(Config):
 
 
 def read_training_set(warehouse: Warehouse) -> tuple[pd.DataFrame, str]:
-    """Read the whole training set into memory and return it with its fingerprint; the connection is closed after."""
+    """Read the whole training set into memory and return it with its fingerprint.
+
+    The DuckDB connection is closed when this returns, so training never holds the warehouse lock.
+    """
     with warehouse.get_connection() as con:
         frame = con.execute(f"SELECT * FROM {TRAINING_SET_TABLE} ORDER BY create_time, moment_id").fetchdf()
         fingerprint = table_fingerprint(con, TRAINING_SET_TABLE, "moment_id")

@@ -55,7 +55,7 @@ def _number(value: float, digits: int = 3) -> str:
 
 
 def verdict(scores: dict[str, Scores]) -> tuple[bool, str]:
-    """Return whether the MLP beats the author-mean baseline on log-scale MAE, and the sentence that says so."""
+    """Return whether the MLP beats the author-mean baseline on log-scale MAE, with the sentence that reports it."""
     mlp, author = scores[MLP].mae_log, scores[AUTHOR_MEAN].mae_log
     if mlp < author:
         return True, (

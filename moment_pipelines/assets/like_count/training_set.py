@@ -41,7 +41,7 @@ _SECONDS_PER_DAY = 86_400
 
 
 class LikeCountTrainingSetConfig(Config):
-    """How the training set picks and splits its rows."""
+    """Row selection and split sizes of the training set."""
 
     min_label_age_days: float = Field(
         default=3.0,
