@@ -3,6 +3,7 @@
 from moment_pipelines.assets.features import feature_assets
 from moment_pipelines.assets.like_count import like_count_assets
 from moment_pipelines.assets.raw import raw_assets
+from moment_pipelines.assets.recommendation import recommendation_assets
 from moment_pipelines.assets.staging import staging_assets
 
-all_assets = [*raw_assets, *staging_assets, *feature_assets, *like_count_assets]
+all_assets = [*raw_assets, *staging_assets, *feature_assets, *like_count_assets, *recommendation_assets]
