@@ -10,6 +10,9 @@ from moment_pipelines.features import FEATURE_GROUPS
 
 T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
 
+# The groups that read only stg_moments, so they run on the hand-made table below.
+SCENARIO_ONE_GROUPS = ("moment_content_features", "moment_time_features", "author_history_features")
+
 
 def day(days: float) -> datetime:
     return T0 + timedelta(days=days)
@@ -190,8 +193,9 @@ def test_content_pictures_and_type():
     assert (content[2]["has_pics"], content[2]["pic_count"], content[2]["type"]) == (False, 0, 1)
 
 
-@pytest.mark.parametrize("group", FEATURE_GROUPS.values(), ids=lambda group: group.name)
-def test_sql_columns_match_registry(group):
+@pytest.mark.parametrize("group_name", SCENARIO_ONE_GROUPS)
+def test_sql_columns_match_registry(group_name):
+    group = FEATURE_GROUPS[group_name]
     con = staged(HISTORY)
     con.execute(group.sql)
 
