@@ -1,9 +1,10 @@
 """Automation: the daily retraining schedule and two ways to rebuild what a definition change affects.
 
-Dagster marks an asset "unsynced" when its code version differs from the one
-recorded on its last materialization, but the flag does not travel down the
-graph. The project offers two mechanisms that rebuild a changed asset and
-everything downstream of it, and nothing else:
+Dagster (1.13) marks an asset "unsynced" when its code version differs from
+the one recorded on its last materialization, but its downstream assets are
+not flagged until the asset itself is rematerialized. The project offers two
+mechanisms that rebuild a changed asset and everything downstream of it, and
+nothing else:
 
 - `code_version_sensor` compares code versions with the materialization
   records and requests one run with the changed assets and their downstream;

@@ -83,6 +83,8 @@ def _image_markdown(png_bytes: bytes) -> MetadataValue:
     deps=[TRAINING_SET_TABLE],
     group_name=LIKE_COUNT_GROUP,
     kinds={"pytorch", "duckdb"},
+    # NOTE: Dagster holds the pool slot for the whole step, so other warehouse steps
+    # wait while the model trains, although the DuckDB connection closes before training.
     pool=WAREHOUSE_POOL,
     code_version=definition_version(*(inspect.getsource(module) for module in _MODEL_SOURCES)),
     automation_condition=REBUILD_ON_CHANGE,
