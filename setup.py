@@ -30,6 +30,9 @@ setup(
         "dev": [
             "pytest>=8",
             "nx-27017>=0.8",
+            "dagster-postgres>=0.29,<0.30",
+            "selenium>=4.20",
+            "psutil>=5.9",
         ],
     },
 )
