@@ -54,6 +54,7 @@ class LikeCountTrainingSetConfig(Config):
 
 def _fixed_columns() -> dict[str, tuple[str, list[TableColumnDep]]]:
     """Return description and lineage of the columns that are not model inputs."""
+
     def stg(*columns: str) -> list[TableColumnDep]:
         return [TableColumnDep(asset_key=AssetKey(LABEL_SOURCE), column_name=column) for column in columns]
 
@@ -141,11 +142,9 @@ def like_count_training_set(
 ) -> MaterializeResult:
     """场景 1（动态热度预测）的训练集：每条点赞数已成熟的动态一行，包含模型用到的特征、原始点赞数和标签 log1p(点赞数)。
 
-    按发布时间划分：最早的 80% 为 train，接下来 10% 为 validation，最新的 10% 为 test，
+    按发布时间划分（默认比例）：最早的 80% 为 train，接下来 10% 为 validation，最新的 10% 为 test，
     这样评估时模型面对的都是“未来”的动态。只依赖它用到的特征组。
     """
-    if config.validation_fraction + config.test_fraction >= 1:
-        raise Failure("validation_fraction 与 test_fraction 之和必须小于 1，训练集才有数据")
     parameters = {
         "label_age_seconds": config.min_label_age_days * _SECONDS_PER_DAY,
         "validation_fraction": config.validation_fraction,
