@@ -16,6 +16,8 @@ setup(
         "numpy>=1.26",
         "pymongo>=4.8",
         "jieba>=0.42",
+        "cnsenti>=0.0.7",
+        "cpca>=0.5.5",
         "torch>=2.4",
         "torchvision>=0.19",
         "torch-geometric>=2.6",

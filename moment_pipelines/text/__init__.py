@@ -1,0 +1,1 @@
+"""Chinese text helpers: jieba tokenisation with a project cache and lexicon-based sentiment."""
