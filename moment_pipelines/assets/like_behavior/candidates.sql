@@ -10,11 +10,11 @@
 -- never liked it at any time (a liked pair is never a negative). Each positive gets up
 -- to $negatives_per_positive negatives, drawn from three sources in this order:
 --   engaged_author  moments by authors the user had liked or commented on
---                   before the like, created in the $window_hours before it;
---                   up to $engaged_author_negatives;
+--                   before the like, created in the $window_hours before it,
+--                   at most $engaged_author_negatives;
 --   same_province   moments posted from the user's latest known province
 --                   (ipLocation of their moments and comments before the
---                   like); up to $same_province_negatives;
+--                   like), at most $same_province_negatives;
 --   feed            any moment, filling the rest.
 -- Negatives are matched in age to what people like: every draw takes the
 -- age of a randomly picked positive at its like and looks for the moment of

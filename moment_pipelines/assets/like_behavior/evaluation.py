@@ -79,20 +79,21 @@ def _sampling_summary(context: AssetExecutionContext) -> str:
     )
 
 
-def _raw_features(frame: pd.DataFrame) -> torch.Tensor:
-    return torch.tensor(frame[FEATURE_NAMES].to_numpy(dtype=np.float32))
+def _raw_features(frame: pd.DataFrame) -> np.ndarray:
+    # copy=True returns a writable array, which torch.from_numpy needs; pandas may otherwise return a read-only view.
+    return frame[FEATURE_NAMES].to_numpy(dtype=np.float32, copy=True)
 
 
 @torch.no_grad()
-def _mlp_probability(model: LikeProbabilityModel, raw: np.ndarray | torch.Tensor) -> np.ndarray:
+def _mlp_probability(model: LikeProbabilityModel, raw: np.ndarray) -> np.ndarray:
     model.eval()
-    features = torch.tensor(raw, dtype=torch.float32)
+    features = torch.from_numpy(np.array(raw, dtype=np.float32))  # a writable copy of a possibly shuffled view
     return model(features).numpy().astype(np.float64)
 
 
 @torch.no_grad()
 def _encoded(model: LikeProbabilityModel, frame: pd.DataFrame) -> np.ndarray:
-    return model.encoder(_raw_features(frame)).numpy()
+    return model.encoder(torch.from_numpy(_raw_features(frame))).numpy()
 
 
 def fit_baselines(model: LikeProbabilityModel, train: pd.DataFrame) -> dict:
@@ -140,7 +141,7 @@ def mlp_permutation_importance(model: LikeProbabilityModel, test: pd.DataFrame) 
     sample = test.sample(n=min(len(test), PERMUTATION_ROWS), random_state=_SEED)
     return metrics.permutation_importance(
         lambda raw: _mlp_probability(model, raw),
-        sample[FEATURE_NAMES].to_numpy(dtype=np.float32),
+        _raw_features(sample),
         sample[LABEL_COLUMN].to_numpy(),
         FEATURE_NAMES,
         repeats=PERMUTATION_REPEATS,

@@ -9,6 +9,7 @@ import pandas as pd
 from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue, asset
 
 from moment_pipelines.assets.tables import markdown_preview, table_schema
+from moment_pipelines.automation import REBUILD_ON_CHANGE
 from moment_pipelines.resources import WAREHOUSE_POOL, Warehouse
 from moment_pipelines.versioning import definition_version
 
@@ -84,6 +85,7 @@ def _adcodes_version() -> str:
     kinds={"duckdb", "python"},
     pool=WAREHOUSE_POOL,
     code_version=_adcodes_version(),
+    automation_condition=REBUILD_ON_CHANGE,
     metadata={"dagster/table_name": PROVINCE_TABLE},
 )
 def province_coordinates(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:

@@ -10,7 +10,7 @@ The brief ends the network with `nn.Sigmoid()` and would train it with
 sigmoid) and training uses `nn.BCEWithLogitsLoss`, which computes sigmoid and
 log loss in one step with the log-sum-exp trick. With a separate Sigmoid, a
 confident wrong prediction rounds to exactly 0 or 1 in float32, the log loss
-becomes log(0) and the gradient vanishes; the combined loss stays finite.
+becomes log(0) and the gradient vanishes. The combined loss stays finite.
 The sigmoid moved into `LikeProbabilityModel`, which is what inference and
 the TorchScript export run.
 

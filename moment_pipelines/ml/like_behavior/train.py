@@ -97,7 +97,7 @@ def train_classifier(
     The model ends with the best epoch's weights, in eval mode.
 
     The network is small, so each operation is tiny and several threads spend
-    more time synchronising than computing; on a busy machine that made an
+    more time synchronising than computing. On a busy machine that made an
     epoch many times slower. Training therefore runs on `config.num_threads`
     threads and restores the previous setting afterwards.
     """
