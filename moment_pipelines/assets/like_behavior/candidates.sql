@@ -16,11 +16,12 @@
 --                   (ipLocation of their moments and comments before the
 --                   like), at most $same_province_negatives;
 --   feed            any moment, filling the rest.
--- Negatives are matched in age to what people like: every draw takes the
--- age of a randomly picked positive at its like and looks for the moment of
--- its source created closest to (event time - that age), last at or before
--- it for feed and same_province. Without this, a moment liked days after it
--- was posted would be recognisable as a positive by its age alone.
+-- Negatives are matched in age to what people like. Every draw takes the
+-- age of a randomly picked positive at its like, and looks for the moment of
+-- its source created closest to (event time - that age). For feed and
+-- same_province that is the last moment created at or before that time.
+-- Without this, a moment liked days after it was posted would be
+-- recognisable as a positive by its age alone.
 -- Random choices hash (positive, draw number, $seed, source), so the same
 -- seed and data give the same rows. Draws that hit a liked, own or already
 -- drawn moment are dropped, which is why $draws_per_source draws are made
