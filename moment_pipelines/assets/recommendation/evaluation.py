@@ -52,7 +52,7 @@ _EVALUATION_SOURCES = (report_module, baselines, metrics, ranking)
 
 
 class RecommendationEvaluationConfig(Config):
-    """Which candidates are ranked and how near "near" is for the geo baseline."""
+    """Candidate age and the radius of the geo-nearest-popular baseline."""
 
     candidate_days: float = Field(default=3.0, gt=0, description="候选动态：测试期开始前这么多天内发布的动态（天）")
     near_km: float = Field(default=50.0, gt=0, description="附近热门基线的“附近”：离用户常驻地不超过这么多公里")

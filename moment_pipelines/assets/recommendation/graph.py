@@ -24,7 +24,7 @@ PROVINCE_TABLE = "province_coordinates"
 
 
 class RecommendationGraphConfig(Config):
-    """How places become cells and how time is split."""
+    """Cell size, near distance and the lengths of the validation and test periods."""
 
     cell_size_degrees: float = Field(
         default=0.25,

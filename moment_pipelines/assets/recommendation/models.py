@@ -32,7 +32,7 @@ class RecommenderModelConfig(Config):
 
     embedding_dim: int = Field(default=64, ge=1, description="用户向量的维度（动态向量由邻居用户的向量传播得到，维度相同）")
     num_layers: int = Field(default=2, ge=1, le=4, description="LightGCN 传播层数；2 层可以从“用户→赞过的动态→它的作者”传到作者的新动态")
-    history_days: float = Field(default=30.0, gt=0, description="只传播最近这么多天的动态和互动（天）；越长越慢")
+    history_days: float = Field(default=60.0, gt=0, description="只传播最近这么多天的动态和互动（天）；越长越能看出“老粉丝”，但越慢")
     place_dim: int = Field(default=64, ge=1, description="地点格子向量的维度（只对地理模型有效）")
     epochs: int = Field(default=20, ge=1, description="最多训练多少轮（epoch）；验证集 Recall@K 连续 patience 轮不提高就提前停止")
     batch_size: int = Field(
@@ -171,7 +171,8 @@ recommendation_lightgcn_model = build_model_asset(
     LIGHTGCN_ASSET,
     geo_aware=False,
     description="场景 5 的基线模型：不看地理位置的 LightGCN。只在“用户–点赞/评论/发布–动态”图上传播，"
-    "用户有自己的向量，动态的向量由它的作者和已经互动过的用户传播而来，所以刚发布的动态也能打分。"
+    "每个用户有两个向量：作为读者的用户向量和作为作者的作者向量。动态没有自己的向量，而是从作者向量出发，"
+    "再加上作者和已经互动过的用户传播来的信息，所以刚发布的动态也能打分；得分里还有一项“目前的点赞评论数”。"
     "BPR 损失，负样本取同一时间段的其他动态，按验证期 Recall@K 早停。产物：model.pt（按 run id 存放）。",
 )
 

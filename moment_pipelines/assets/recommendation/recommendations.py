@@ -39,7 +39,7 @@ WHERE EXISTS (SELECT 1 FROM stg_moments AS m WHERE m.moment_id = recommendations
 
 
 class MomentRecommendationsConfig(Config):
-    """How many moments each user gets and how recent they must be."""
+    """List length per user and the maximum age of a recommended moment."""
 
     k: int = Field(default=20, ge=1, le=500, description="每个用户推荐多少条动态（top-K）")
     candidate_days: float = Field(default=3.0, gt=0, description="只推荐数据最后这么多天内发布的动态（天）")

@@ -20,7 +20,7 @@ Edge types, stored in one direction (models add the reverse):
 A cell is a grid square of `cell_size_degrees` for a moment with coordinates,
 or a whole province for a moment known only by its ipLocation. A user's home
 at a cutoff is the cell they posted located moments from most often before
-it; a user with no located moment gets the province named most often by the
+it. A user with no located moment gets the province named most often by the
 ipLocation of their moments and comments before it.
 
 Cutoffs split time: the training graph holds the edges before `validation`,

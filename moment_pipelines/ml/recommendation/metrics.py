@@ -1,6 +1,6 @@
 """Ranking metrics as plain functions: a top-K list and the relevant items in, floats out.
 
-`ranking` [n_users, k] holds candidate positions, best first; `relevance`
+`ranking` [n_users, k] contains candidate positions, best first; `relevance`
 [n_users, n_candidates] is True where a user interacted with a candidate in
 the held-out period. Users without any relevant candidate are not counted.
 """

@@ -10,16 +10,17 @@ likes, comments and posts.
 One change from the paper: moments have no embedding of their own. A moment
 collects most of its likes within a day, so the moments a user should see
 next were mostly posted after the model was trained, and a per-moment
-embedding would be untrained for them. Here a moment's vector comes from its
-neighbours (its author and the users who already liked or commented on it),
-so a moment gets a vector as soon as it is in the graph.
+embedding would be untrained for them. Instead a moment starts from its
+author's "author embedding", which every moment of that author trains, and
+propagation adds its neighbours (the author and the users who already liked
+or commented on it). A moment gets a vector as soon as it is in the graph.
 
 The geo-aware variant (`geo=True`) adds two terms to the score:
 
 - places: each cell has an embedding, averaged with the cells near it
-  (cell–near–cell); a user reads the vector of their home cell (user–home–cell)
-  and a moment that of its own cell (moment–in–cell), and the score adds the
-  dot product of the two;
+  (cell–near–cell). A user reads the vector of their home cell (user–home–cell)
+  and a moment that of its own cell (moment–in–cell). The score adds the dot
+  product of the two.
 - distance: a learned bias per band of distance between the user's home and
   the moment (0–25 km, 25–100 km, ... and "unknown"), so that "near" can
   raise or lower a score directly.
@@ -45,7 +46,7 @@ from moment_pipelines.ml.recommendation.graph import HOME, NEAR, POSTS, home_coo
 class RecommenderConfig:
     embedding_dim: int = 64  # size of user vectors (and of the moment vectors built from them)
     num_layers: int = 2  # LightGCN layers; 2 reaches user -> liked moment -> its author
-    history_days: float = 30.0  # only moments and interactions this recent are propagated
+    history_days: float = 60.0  # only moments and interactions this recent are propagated
     geo: bool = True  # add the place and distance terms; False gives plain LightGCN
     place_dim: int = 64  # size of the cell vectors; near-orthogonal random cells need a few dozen
     place_layers: int = 1  # rounds of averaging each cell with its near cells
@@ -56,8 +57,8 @@ class SymmetricSpmm(torch.autograd.Function):
     """A @ x for a sparse CSR matrix A that is symmetric, with backward A @ grad.
 
     torch.sparse.mm differentiates a CSR product by transposing A on every
-    call; for a symmetric A the transpose is A itself, which makes a training
-    step about three times faster on 2 CPU cores (bench/recommendation_training.py).
+    call. For a symmetric A the transpose is A itself, so backward can reuse
+    it (bench/recommendation_training.py measures the difference).
     """
 
     @staticmethod
@@ -81,6 +82,7 @@ class GraphInputs:
     adjacency: torch.Tensor  # sparse CSR [U + W, U + W], symmetric, D^-1/2 A D^-1/2
     num_users: int  # U
     window_moments: torch.Tensor  # [W] moment index of each window position
+    window_authors: torch.Tensor  # [W] user index of each window moment's author
     moment_position: torch.Tensor  # [M] window position of each moment, -1 outside the window
     user_cell: torch.Tensor  # [U] home cell, -1 when unknown
     moment_cell: torch.Tensor  # [M] cell, -1 when unknown
@@ -98,8 +100,8 @@ def prepare_inputs(
     """Build the model inputs from a graph snapshot whose edges all precede `cutoff_ms`.
 
     `interactions` (user, moment) replaces the snapshot's likes and comments
-    as the edges to propagate over; training passes the pairs it does not
-    use as positives, so that a positive never sits in its own input graph.
+    as the edges to propagate over. Training passes the pairs it does not
+    use as positives, so a positive is never an edge of its own input graph.
     """
     num_users = graph["user"].num_nodes
     num_moments = graph["moment"].num_nodes
@@ -133,6 +135,7 @@ def prepare_inputs(
         adjacency=adjacency,
         num_users=num_users,
         window_moments=window_moments,
+        window_authors=graph["moment"].author[window_moments],
         moment_position=moment_position,
         user_cell=user_cell,
         moment_cell=graph["moment"].cell,
@@ -178,6 +181,9 @@ class MomentLightGCN(nn.Module):
         self.num_cells = num_cells
         self.user_embedding = nn.Embedding(num_users, config.embedding_dim)
         nn.init.normal_(self.user_embedding.weight, std=0.1)
+        # Each user's vector as an author: every moment they post starts from it.
+        self.author_embedding = nn.Embedding(num_users, config.embedding_dim)
+        nn.init.normal_(self.author_embedding.weight, std=0.1)
         # Weight of log(1 + likes and comments so far): how much a moment's early popularity counts.
         self.popularity_weight = nn.Parameter(torch.zeros(1))
         if config.geo:
@@ -188,9 +194,8 @@ class MomentLightGCN(nn.Module):
             self.register_buffer("distance_bands", torch.tensor(config.distance_bands_km))
 
     def forward(self, inputs: GraphInputs) -> NodeVectors:
-        # 1. LightGCN over users and window moments; moments start from zero.
-        num_window = len(inputs.window_moments)
-        x = torch.cat([self.user_embedding.weight, self.user_embedding.weight.new_zeros(num_window, self.config.embedding_dim)])
+        # 1. LightGCN over users and window moments; a moment starts from its author's vector.
+        x = torch.cat([self.user_embedding.weight, self.author_embedding(inputs.window_authors)])
         layers = [x]
         for _ in range(self.config.num_layers):
             x = SymmetricSpmm.apply(inputs.adjacency, x)

@@ -2,7 +2,7 @@
 
 A ranking at a cutoff looks at the moments created in the `candidate_days`
 before it, the moments a feed would still show. A user's own moments and the
-moments they liked or commented on before the cutoff are excluded; the
+moments they liked or commented on before the cutoff are excluded. The
 targets are the candidates they liked or commented on from the cutoff on.
 """
 
@@ -61,7 +61,7 @@ def excluded_mask(graph: HeteroData, users: torch.Tensor, candidates: torch.Tens
 def ranking_task(graph: HeteroData, cutoff_ms: int, until_ms: int, candidate_days: float) -> RankingTask:
     """Build the task of ranking the candidates at `cutoff_ms` for the interactions in [cutoff_ms, until_ms).
 
-    `graph` must be the full graph (it holds the held-out interactions). A
+    `graph` must be the full graph, because only it contains the held-out interactions. A
     target that the user had already interacted with before the cutoff is
     not counted, because the ranking excludes it.
     """

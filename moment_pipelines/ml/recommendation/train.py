@@ -11,7 +11,7 @@ Each epoch:
    the `candidate_days` before the interaction, one the feed could have shown
    then. Negatives from the whole history would be too easy to tell apart.
 3. The loss is BPR, -log sigmoid(score(user, positive) - score(user, negative)),
-   plus an L2 penalty on the batch's user embeddings.
+   plus an L2 penalty on the batch's user and author embeddings.
 
 After each epoch, Recall@K on the validation period decides early stopping,
 and the model ends with the best epoch's weights.
@@ -44,7 +44,7 @@ class TrainConfig:
     batch_size: int = 8192  # positives per gradient step; each step propagates over the whole graph
     learning_rate: float = 0.05  # Adam step size of the embeddings
     head_learning_rate: float = 0.5  # Adam step size of the popularity weight and distance biases
-    l2: float = 1e-4  # L2 penalty on the user embeddings of a batch, per positive
+    l2: float = 1e-4  # L2 penalty on the batch's user and author embeddings, per positive
     supervision_fraction: float = 0.3  # share of training interactions used as positives in an epoch
     candidate_days: float = 3.0  # negatives and ranked candidates: moments at most this old
     k: int = 20  # early stopping watches validation Recall@k
@@ -176,7 +176,10 @@ def train_recommender(
             positive_score = model.pair_scores(vectors, inputs, batch_user, batch_moment)
             negative_score = model.pair_scores(vectors, inputs, batch_user, negative)
             loss = -torch.nn.functional.logsigmoid(positive_score - negative_score).mean()
-            penalty = config.l2 * model.user_embedding(batch_user).pow(2).sum(dim=1).mean() / 2
+            authors = graph["moment"].author[torch.cat([batch_moment, negative])]
+            penalty = config.l2 / 2 * (
+                model.user_embedding(batch_user).pow(2).sum(dim=1).mean() + model.author_embedding(authors).pow(2).sum(dim=1).mean()
+            )
 
             optimizer.zero_grad()
             (loss + penalty).backward()
