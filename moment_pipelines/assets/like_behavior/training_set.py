@@ -1,7 +1,10 @@
 """Scenario 2 training set: every candidate with its features, label and time split."""
 
+from collections.abc import Iterator
+
 from dagster import (
     AssetCheckResult,
+    AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
@@ -113,6 +116,17 @@ def _splits_in_time_order(summary: list[tuple]) -> bool:
     return all(earlier[4] < later[3] for earlier, later in zip(ordered, ordered[1:]))
 
 
+def _skipped_checks(reason: str) -> Iterator[AssetCheckResult]:
+    """Report both checks as not applicable when the training set is skipped."""
+    for check_name in ("splits_in_time_order", "every_candidate_has_features"):
+        yield AssetCheckResult(
+            check_name=check_name,
+            passed=True,
+            severity=AssetCheckSeverity.WARN,
+            metadata={"skipped": f"训练集本次未生成：{reason}"},
+        )
+
+
 @asset(
     name=TRAINING_SET_TABLE,
     deps=[CANDIDATES_TABLE, *INPUT_GROUPS],
@@ -122,6 +136,9 @@ def _splits_in_time_order(summary: list[tuple]) -> bool:
     code_version=definition_version(training_set_sql()),
     automation_condition=REBUILD_ON_CHANGE,
     metadata={"dagster/table_name": TRAINING_SET_TABLE},
+    # Without likes (or with too few to split) the asset is not materialized, so
+    # the model and evaluation steps are skipped and the rest of the run succeeds.
+    output_required=False,
     check_specs=[
         AssetCheckSpec(
             "splits_in_time_order",
@@ -137,7 +154,7 @@ def _splits_in_time_order(summary: list[tuple]) -> bool:
 )
 def like_behavior_training_set(
     context: AssetExecutionContext, config: LikeBehaviorTrainingSetConfig, warehouse: Warehouse
-) -> MaterializeResult:
+) -> Iterator[MaterializeResult]:
     """场景 2（点赞行为预测）的训练集：每个候选样本一行，包含 16 个特征、标签（1 = 点赞）和时间划分。
 
     特征来自五个特征组：用户与作者的互动、用户对该类型动态的点赞占比、文本情感、动态被看到时的状态（年龄、已有点赞和评论）、
@@ -149,7 +166,9 @@ def like_behavior_training_set(
     with warehouse.get_connection() as con:
         positives = scalar(con, f"SELECT count(*) FROM {CANDIDATES_TABLE} WHERE label = 1")
         if positives == 0:
-            raise Failure(f"{TRAINING_SET_TABLE}：{NO_LIKES_MESSAGE}")
+            context.log.warning(f"{TRAINING_SET_TABLE}：{NO_LIKES_MESSAGE}本次跳过训练集、模型和评估。")
+            yield from _skipped_checks(NO_LIKES_MESSAGE)
+            return
         con.execute(
             training_set_sql(),
             {"validation_fraction": config.validation_fraction, "test_fraction": config.test_fraction},
@@ -186,10 +205,12 @@ def like_behavior_training_set(
         if metadata[f"positives_{split}"] == 0 or metadata[f"positives_{split}"] == metadata[f"rows_{split}"]
     ]
     if unusable:
-        raise Failure(
+        context.log.warning(
             f"{TRAINING_SET_TABLE}：划分 {unusable} 缺少正样本或负样本（共 {rows} 行，{positives} 个点赞）。"
-            "数据太少，无法训练和评估二分类模型；请导入更多点赞记录。"
+            "数据太少，无法训练和评估二分类模型，本次跳过训练集、模型和评估；请导入更多点赞记录。"
         )
+        yield from _skipped_checks(f"划分 {unusable} 缺少正样本或负样本")
+        return
 
     checks = [
         AssetCheckResult(
@@ -201,4 +222,4 @@ def like_behavior_training_set(
             check_name="every_candidate_has_features", passed=incomplete == 0, metadata={"candidates_without_features": incomplete}
         ),
     ]
-    return MaterializeResult(metadata=metadata, check_results=checks, data_version=DataVersion(fingerprint))
+    yield MaterializeResult(metadata=metadata, check_results=checks, data_version=DataVersion(fingerprint))
