@@ -75,8 +75,9 @@ def _cells(moments: pd.DataFrame, comment_places: pd.DataFrame, provinces: pd.Da
     south = np.floor(moments["lat"].to_numpy(dtype=float) / cell_size) * cell_size
     west = np.floor(moments["lng"].to_numpy(dtype=float) / cell_size) * cell_size
     moment_cell = np.full(len(moments), None, dtype=object)
-    grid_names = pd.Series(south[located]).map("{:.4f}".format) + "," + pd.Series(west[located]).map("{:.4f}".format)
-    moment_cell[located] = ("grid:" + grid_names).to_numpy()
+    # A list comprehension keeps working when no moment has coordinates (an empty float Series cannot take "+ ','").
+    grid_names = [f"grid:{lat:.4f},{lng:.4f}" for lat, lng in zip(south[located], west[located])]
+    moment_cell[located] = np.array(grid_names, dtype=object)
     by_province = (moments["place_source"] == "ip_location").to_numpy()
     moment_cell[by_province] = [province_cell_name(name) for name in moments["province"][by_province]]
 
