@@ -5,7 +5,13 @@ import math
 import pytest
 import torch
 
-from moment_pipelines.ml.recommendation.metrics import catalogue_coverage, hit_rate_at_k, ndcg_at_k, recall_at_k
+from moment_pipelines.ml.recommendation.metrics import (
+    catalogue_coverage,
+    hit_rate_at_k,
+    ndcg_at_k,
+    paired_bootstrap_interval,
+    recall_at_k,
+)
 from moment_pipelines.ml.recommendation.ranking import top_k
 
 # User 0 ranks candidates 0, 1, 2 and liked 1 and 3; user 1 ranks 3, 0, 1 and liked 3.
@@ -59,3 +65,16 @@ def test_top_k_skips_excluded():
     assert positions[0].tolist() == [1, 2]
     assert positions[1, 0].item() == 0
     assert valid.tolist() == [[True, True], [True, False]]
+
+
+def test_bootstrap_interval_brackets_difference():
+    first = torch.tensor([1.0, 0.5, 0.0, 1.0])
+    second = torch.tensor([0.0, 0.5, 0.0, 0.0])
+    low, high = paired_bootstrap_interval(first, second)
+    assert low <= 0.5 <= high
+    assert low >= 0.0
+
+
+def test_bootstrap_interval_zero_for_equal():
+    values = torch.tensor([0.2, 0.4, 0.6])
+    assert paired_bootstrap_interval(values, values) == (0.0, 0.0)

@@ -1,5 +1,6 @@
 """Scenario 5 evaluation: both LightGCN models against popularity baselines on the held-out test period."""
 
+import dataclasses
 import inspect
 import math
 
@@ -37,7 +38,14 @@ from moment_pipelines.ml.recommendation.baselines import geo_nearest_popular_sco
 from moment_pipelines.ml.recommendation.checkpoint import load_model
 from moment_pipelines.ml.recommendation.geo import haversine_km
 from moment_pipelines.ml.recommendation.graph import cutoff_ms, home_coordinates, load_graph, snapshot
-from moment_pipelines.ml.recommendation.metrics import catalogue_coverage, hit_rate_at_k, ndcg_at_k, recall_at_k
+from moment_pipelines.ml.recommendation.metrics import (
+    catalogue_coverage,
+    hit_rate_at_k,
+    ndcg_at_k,
+    paired_bootstrap_interval,
+    recall_at_k,
+    recall_per_user,
+)
 from moment_pipelines.ml.recommendation.model import MomentLightGCN, prepare_inputs
 from moment_pipelines.ml.recommendation.ranking import RankingTask, ranking_task, top_k
 from moment_pipelines.ml.recommendation.train import model_ranking
@@ -159,6 +167,10 @@ def recommendation_evaluation(
     )
     order = (GEO_MODEL, LIGHTGCN, GEO_POPULAR, POPULARITY)
     scores = {name: score_ranking(test_graph, task, *rankings[name]) for name in order}
+    geo_recall = recall_per_user(rankings[GEO_MODEL][0], task.relevance, 20)
+    for name in order[1:]:
+        interval = paired_bootstrap_interval(geo_recall, recall_per_user(rankings[name][0], task.relevance, 20))
+        scores[name] = dataclasses.replace(scores[name], recall_interval=interval)
     for name in order:
         context.log.info(
             f"{name}：Recall@10 {scores[name].recall[10]:.4f}，Recall@20 {scores[name].recall[20]:.4f}，"
@@ -204,6 +216,9 @@ def recommendation_evaluation(
         metadata[f"{key}_coverage_at_20"] = round(scores[name].coverage, 4)
         distance = scores[name].mean_distance_km
         metadata[f"{key}_mean_distance_km"] = round(distance, 1) if distance == distance else None
+        if scores[name].recall_interval is not None:
+            low, high = scores[name].recall_interval
+            metadata[f"geo_model_minus_{key}_recall_at_20_interval"] = f"[{low:+.4f}, {high:+.4f}]"
 
     geo_recall, popularity_recall = scores[GEO_MODEL].recall[20], scores[POPULARITY].recall[20]
     check = AssetCheckResult(

@@ -32,6 +32,7 @@ class RankerScores:
     hit_rate: dict[int, float]
     coverage: float  # of the top 20
     mean_distance_km: float  # NaN when no pair has both places
+    recall_interval: tuple[float, float] | None = None  # 95% bootstrap interval of (geo model - this) Recall@20
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,16 @@ def _number(value: float, digits: int = 4) -> str:
 
 def _comparison(scores: dict[str, RankerScores], other: str) -> str:
     ours, theirs = scores[GEO_MODEL].recall[20], scores[other].recall[20]
+    interval = scores[other].recall_interval
+    spread = ""
+    if interval is not None:
+        low, high = interval
+        spread = f"差值的 95% 区间为 [{low:+.4f}, {high:+.4f}]"
+        spread += "，区间包含 0，这个差距可能只是随机波动" if low <= 0 <= high else "，区间不含 0"
+        spread = f"；{spread}"
     if ours > theirs:
-        return f"- 超过了 **{other}**：Recall@20 {ours:.4f} 对 {theirs:.4f}（高 {(ours - theirs) / max(theirs, 1e-12):.0%}）。"
-    return f"- **没有超过 {other}**：Recall@20 {ours:.4f} 对 {theirs:.4f}。"
+        return f"- 超过了 **{other}**：Recall@20 {ours:.4f} 对 {theirs:.4f}（高 {(ours - theirs) / max(theirs, 1e-12):.0%}）{spread}。"
+    return f"- **没有超过 {other}**：Recall@20 {ours:.4f} 对 {theirs:.4f}{spread}。"
 
 
 def verdict(scores: dict[str, RankerScores]) -> tuple[bool, list[str]]:
@@ -97,6 +105,8 @@ def build_report(
         summary,
         "",
         *comparison_lines,
+        "",
+        "差值区间用配对 bootstrap 计算：把测试用户有放回地重抽 2000 次，每次算两者 Recall@20 的差。",
         "",
         "## 怎么评估的",
         "",

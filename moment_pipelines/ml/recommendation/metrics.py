@@ -20,10 +20,32 @@ def _hits(ranking: torch.Tensor, relevance: torch.Tensor, k: int) -> tuple[torch
     return hits, relevance[counted].sum(dim=1)
 
 
+def recall_per_user(ranking: torch.Tensor, relevance: torch.Tensor, k: int) -> torch.Tensor:
+    """Return (relevant items in the top k) / (relevant items) for each user with a relevant item."""
+    hits, relevant = _hits(ranking, relevance, k)
+    return hits.sum(dim=1) / relevant
+
+
 def recall_at_k(ranking: torch.Tensor, relevance: torch.Tensor, k: int) -> float:
     """Mean over users of (relevant items in the top k) / (relevant items)."""
-    hits, relevant = _hits(ranking, relevance, k)
-    return float((hits.sum(dim=1) / relevant).mean())
+    return float(recall_per_user(ranking, relevance, k).mean())
+
+
+def paired_bootstrap_interval(
+    first: torch.Tensor, second: torch.Tensor, resamples: int = 2000, level: float = 0.95, seed: int = 0
+) -> tuple[float, float]:
+    """Return the percentile bootstrap interval of mean(first - second) over users resampled with replacement.
+
+    `first` and `second` are per-user values of two rankers on the same users.
+    """
+    if first.shape != second.shape or first.numel() == 0:
+        raise ValueError(f"need two equal, non-empty per-user vectors, got {tuple(first.shape)} and {tuple(second.shape)}")
+    generator = torch.Generator().manual_seed(seed)
+    difference = (first - second).double()
+    samples = torch.randint(len(difference), (resamples, len(difference)), generator=generator)
+    means = difference[samples].mean(dim=1)
+    tail = (1 - level) / 2
+    return float(torch.quantile(means, tail)), float(torch.quantile(means, 1 - tail))
 
 
 def ndcg_at_k(ranking: torch.Tensor, relevance: torch.Tensor, k: int) -> float:
