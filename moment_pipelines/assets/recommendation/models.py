@@ -38,7 +38,9 @@ class RecommenderModelConfig(Config):
     batch_size: int = Field(
         default=8192, ge=1, description="每步的正样本数；每一步都要在整张图上传播一次，所以在 2 核 CPU 上用较大的 batch 更划算"
     )
-    learning_rate: float = Field(default=0.05, gt=0, description="Adam 优化器的学习率")
+    min_steps_per_epoch: int = Field(default=10, ge=1, description="每轮至少走这么多步：数据少时自动缩小 batch，免得一轮只更新一两次")
+    learning_rate: float = Field(default=0.05, gt=0, description="Adam 优化器（向量）的学习率")
+    head_learning_rate: float = Field(default=0.5, gt=0, description="点赞数权重和距离偏置这几个共享参数的学习率；它们每一步都见到全部样本，可以走得更大")
     l2: float = Field(default=1e-4, ge=0, description="对本批用户向量的 L2 正则系数")
     supervision_fraction: float = Field(
         default=0.3, gt=0, lt=1, description="每轮随机抽出这一比例的训练互动当作正样本，其余的才放进图里传播（正样本不能出现在自己的输入图里）"
@@ -61,7 +63,9 @@ class RecommenderModelConfig(Config):
         return TrainConfig(
             epochs=self.epochs,
             batch_size=self.batch_size,
+            min_steps_per_epoch=self.min_steps_per_epoch,
             learning_rate=self.learning_rate,
+            head_learning_rate=self.head_learning_rate,
             l2=self.l2,
             supervision_fraction=self.supervision_fraction,
             candidate_days=self.candidate_days,

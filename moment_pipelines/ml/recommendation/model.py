@@ -184,6 +184,10 @@ class MomentLightGCN(nn.Module):
         # Each user's vector as an author: every moment they post starts from it.
         self.author_embedding = nn.Embedding(num_users, config.embedding_dim)
         nn.init.normal_(self.author_embedding.weight, std=0.1)
+        # Users whose embeddings training updated. The others keep their random
+        # initial vectors, which are noise, so forward replaces them by zeros and
+        # such a user is ranked by popularity, place and propagation alone.
+        self.register_buffer("trained_users", torch.ones(num_users, dtype=torch.bool))
         # Weight of log(1 + likes and comments so far): how much a moment's early popularity counts.
         self.popularity_weight = nn.Parameter(torch.zeros(1))
         if config.geo:
@@ -195,7 +199,9 @@ class MomentLightGCN(nn.Module):
 
     def forward(self, inputs: GraphInputs) -> NodeVectors:
         # 1. LightGCN over users and window moments; a moment starts from its author's vector.
-        x = torch.cat([self.user_embedding.weight, self.author_embedding(inputs.window_authors)])
+        trained = self.trained_users[:, None].float()
+        author_trained = self.trained_users[inputs.window_authors][:, None].float()
+        x = torch.cat([self.user_embedding.weight * trained, self.author_embedding(inputs.window_authors) * author_trained])
         layers = [x]
         for _ in range(self.config.num_layers):
             x = SymmetricSpmm.apply(inputs.adjacency, x)

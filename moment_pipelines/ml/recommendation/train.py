@@ -42,6 +42,7 @@ _SCORING_CHUNK_USERS = 4096
 class TrainConfig:
     epochs: int = 20  # maximum passes over the training interactions
     batch_size: int = 8192  # positives per gradient step; each step propagates over the whole graph
+    min_steps_per_epoch: int = 10  # smaller batches on small graphs, so an epoch still takes this many steps
     learning_rate: float = 0.05  # Adam step size of the embeddings
     head_learning_rate: float = 0.5  # Adam step size of the popularity weight and distance biases
     l2: float = 1e-4  # L2 penalty on the batch's user and author embeddings, per positive
@@ -142,6 +143,10 @@ def train_recommender(
         raise ValueError("no user liked or commented on a candidate moment in the validation period")
     validation_inputs = prepare_inputs(train_graph, validation_ms, model.config.history_days)
 
+    # Users with an edge in the training window (an interaction or a post) are trained.
+    degree = validation_inputs.adjacency.crow_indices().diff()[: validation_inputs.num_users]
+    model.trained_users.copy_(degree > 0)
+
     moment_time = train_graph["moment"].time.numpy()
     order = np.argsort(moment_time, kind="stable")
     sorted_time = moment_time[order]
@@ -165,10 +170,11 @@ def train_recommender(
         inputs = prepare_inputs(train_graph, validation_ms, model.config.history_days, (user[~is_positive], moment[~is_positive]))
         positives = torch.nonzero(is_positive).flatten()
         positives = positives[torch.from_numpy(rng.permutation(len(positives)))]
+        batch_size = max(1, min(config.batch_size, -(-len(positives) // config.min_steps_per_epoch)))
         summed_loss = 0.0
 
-        for start in range(0, len(positives), config.batch_size):
-            batch = positives[start : start + config.batch_size]
+        for start in range(0, len(positives), batch_size):
+            batch = positives[start : start + batch_size]
             batch_user, batch_moment = user[batch], moment[batch]
             negative = torch.from_numpy(_draw_negatives(rng, event_time[batch].numpy(), sorted_time, order, window_start, span_ms))
 
