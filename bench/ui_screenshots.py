@@ -32,6 +32,7 @@ from moment_pipelines_tests.dagster_ui import (  # noqa: E402
     find_chromium,
     headless_chromium,
     instance_environment,
+    page_text,
     running_dagster_dev,
     wait_for_text,
 )
@@ -41,6 +42,19 @@ PAGE_SIZE = (1600, 1000)
 WIDE_PAGE_SIZE = (2000, 1150)  # the whole upstream chain at a zoom where node names are not shortened
 TALL_PAGE_SIZE = (1600, 1400)
 SETTLE_SECONDS = 2  # lets the graph layout and chart animations finish before a screenshot
+LOADING_TIMEOUT_SECONDS = 30
+
+
+def wait_until_loaded(driver, timeout: float = LOADING_TIMEOUT_SECONDS) -> None:
+    """Wait until no part of the page shows "Loading", then let the layout settle; carry on after `timeout`."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        WebDriverWait(driver, timeout, poll_frequency=0.5).until(lambda d: "Loading" not in page_text(d))
+    except TimeoutException:
+        print(f"{driver.current_url} 在 {timeout} 秒后仍显示 Loading，照常截图")
+    time.sleep(SETTLE_SECONDS)
 
 
 def expand_sidebar_group(driver, group: str) -> None:
@@ -71,7 +85,7 @@ def take_screenshots(driver, url: str, out_dir: Path) -> list[Path]:
     for group in ("raw", "like_count"):
         expand_sidebar_group(driver, group)
     wait_for_text(driver, "raw_moments", "like_count_model")
-    time.sleep(SETTLE_SECONDS)
+    wait_until_loaded(driver)
     written.append(out_dir / "ui-asset-graph.png")
     driver.save_screenshot(str(written[-1]))
     steps.update()
@@ -79,7 +93,7 @@ def take_screenshots(driver, url: str, out_dir: Path) -> list[Path]:
     driver.set_window_size(*WIDE_PAGE_SIZE)
     driver.get(f"{url}/assets/like_count_evaluation?view=lineage&lineageScope=upstream&lineageDepth=10")
     wait_for_text(driver, "raw_moments", "like_count_training_set", "like_count_model")
-    time.sleep(SETTLE_SECONDS)
+    wait_until_loaded(driver)
     written.append(out_dir / "ui-lineage.png")
     driver.save_screenshot(str(written[-1]))
     steps.update()
@@ -87,7 +101,7 @@ def take_screenshots(driver, url: str, out_dir: Path) -> list[Path]:
     driver.set_window_size(*TALL_PAGE_SIZE)
     driver.get(f"{url}/assets/like_count_evaluation")
     wait_for_text(driver, "mlp_mae_log", "report_path")
-    time.sleep(SETTLE_SECONDS)
+    wait_until_loaded(driver)
     written.append(out_dir / "ui-evaluation-metadata.png")
     driver.save_screenshot(str(written[-1]))
     steps.update()
