@@ -8,25 +8,40 @@ chosen model asset in the Dagster instance (DAGSTER_HOME, by default
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from dagster import DagsterInstance, Failure
-from tqdm import tqdm
+# Importing the asset package imports every scenario, and torch-geometric (scenario 5)
+# warns at import time that torch.jit.script is deprecated; the warning is not about this tool.
+warnings.filterwarnings("ignore", message=r"`torch\.jit\.script` is deprecated", category=FutureWarning)
 
-from moment_pipelines.assets.comment_generation.lineage import latest_materialization, recorded_artifact
-from moment_pipelines.assets.comment_generation.pretrained import PRETRAINED_ASSET, load_recorded_pretrained
-from moment_pipelines.assets.comment_generation.retrieval import load_recorded_baselines
-from moment_pipelines.assets.comment_generation.seq2seq import SEQ2SEQ_ASSET
-from moment_pipelines.ml.comment_generation.checkpoint import Seq2SeqCommentGenerator, load_checkpoint
-from moment_pipelines.ml.comment_generation.cleaning import clean_text
-from moment_pipelines.ml.comment_generation.decoding import STRATEGIES, DecodingConfig
-from moment_pipelines.ml.comment_generation.pretrained import PretrainedCommentGenerator
-from moment_pipelines.resources.artifacts import ArtifactStore
-from moment_pipelines.settings import load_settings
+from dagster import DagsterInstance, Failure  # noqa: E402
+from tqdm import tqdm  # noqa: E402
+
+from moment_pipelines.assets.comment_generation.lineage import latest_materialization, recorded_artifact  # noqa: E402
+from moment_pipelines.assets.comment_generation.pretrained import (  # noqa: E402
+    PRETRAINED_ASSET,
+    load_recorded_pretrained,
+)
+from moment_pipelines.assets.comment_generation.retrieval import load_recorded_baselines  # noqa: E402
+from moment_pipelines.assets.comment_generation.seq2seq import SEQ2SEQ_ASSET  # noqa: E402
+from moment_pipelines.ml.comment_generation.checkpoint import Seq2SeqCommentGenerator, load_checkpoint  # noqa: E402
+from moment_pipelines.ml.comment_generation.cleaning import clean_text  # noqa: E402
+from moment_pipelines.ml.comment_generation.decoding import STRATEGIES, DecodingConfig  # noqa: E402
+from moment_pipelines.ml.comment_generation.pretrained import PretrainedCommentGenerator  # noqa: E402
+from moment_pipelines.resources.artifacts import ArtifactStore  # noqa: E402
+from moment_pipelines.settings import load_settings  # noqa: E402
 
 DEFAULT_DAGSTER_HOME = ".dagster_home"
 MODELS = ("seq2seq", "retrieval", "frequency", "pretrained")
+
+
+class ChineseHelpFormatter(argparse.HelpFormatter):
+    """argparse's default help layout with the "usage:" prefix in Chinese."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, prefix="用法：")
 
 
 class GenerationError(Exception):
@@ -38,41 +53,43 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m moment_pipelines.generate_comment",
         description="为一条动态生成评论。使用 Dagster 实例中模型 asset 最近一次物化记录的模型文件（校验 sha256 后加载）。",
         epilog='示例：python -m moment_pipelines.generate_comment "今天天气真好" --strategy beam',
+        formatter_class=ChineseHelpFormatter,
         add_help=False,
     )
-    parser.add_argument("texts", nargs="+", metavar="动态文本", help="要评论的动态文本；可以给多条，每条分别生成")
-    parser.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
+    inputs = parser.add_argument_group("输入")
+    inputs.add_argument("texts", nargs="+", metavar="动态文本", help="要评论的动态文本；可以给多条，每条分别生成")
+    inputs.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
+    inputs.add_argument(
+        "--dagster-home",
+        default=None,
+        help=f"Dagster 实例目录；默认取环境变量 DAGSTER_HOME，未设置时为当前目录下的 {DEFAULT_DAGSTER_HOME}",
+    )
 
-    parser.add_argument(
+    generation = parser.add_argument_group("模型与解码")
+    generation.add_argument(
         "--model",
         choices=MODELS,
         default="seq2seq",
         help="使用哪个阶段的模型：seq2seq（GRU/LSTM + 注意力，默认）、retrieval（TF-IDF 检索）、"
         "frequency（最常见的评论）、pretrained（微调后的预训练模型）",
     )
-    parser.add_argument(
+    generation.add_argument(
         "--strategy",
         choices=STRATEGIES,
         default="greedy",
         help="解码策略：greedy 每步取概率最高的词；beam 保留多个候选句子；sample 按概率随机抽取（默认 greedy；retrieval 和 frequency 忽略此项）",
     )
 
-    parser.add_argument("--num", type=int, default=1, help="每条动态生成几条评论（采样时各不相同；默认 1）")
-    parser.add_argument("--max-length", type=int, default=30, help="生成评论最多多少个词（默认 30）")
-    parser.add_argument("--min-length", type=int, default=1, help="生成评论至少多少个词（默认 1）")
-    parser.add_argument("--beam-size", type=int, default=5, help="beam search 的束宽（默认 5）")
-    parser.add_argument("--length-penalty", type=float, default=1.0, help="beam search 的长度惩罚指数，越大越偏好长句（默认 1.0）")
-    parser.add_argument("--temperature", type=float, default=0.8, help="采样温度：小于 1 更保守，大于 1 更随机（默认 0.8）")
-    parser.add_argument("--top-k", type=int, default=20, help="采样时只在概率最高的 k 个词中抽取，0 表示不限制（默认 20）")
-    parser.add_argument("--top-p", type=float, default=0.9, help="采样时只在累计概率达到 p 的最小词集合中抽取（默认 0.9）")
-    parser.add_argument("--repetition-penalty", type=float, default=1.2, help="重复惩罚，大于 1 时少重复已经生成的词（默认 1.2）")
-    parser.add_argument("--seed", type=int, default=0, help="采样的随机种子（默认 0）")
-
-    parser.add_argument(
-        "--dagster-home",
-        default=None,
-        help=f"Dagster 实例目录；默认取环境变量 DAGSTER_HOME，未设置时为当前目录下的 {DEFAULT_DAGSTER_HOME}",
-    )
+    generation.add_argument("--num", type=int, default=1, help="每条动态生成几条评论（采样时各不相同；默认 1）")
+    generation.add_argument("--max-length", type=int, default=30, help="生成评论最多多少个词（默认 30）")
+    generation.add_argument("--min-length", type=int, default=1, help="生成评论至少多少个词（默认 1）")
+    generation.add_argument("--beam-size", type=int, default=5, help="beam search 的束宽（默认 5）")
+    generation.add_argument("--length-penalty", type=float, default=1.0, help="beam search 的长度惩罚指数，越大越偏好长句（默认 1.0）")
+    generation.add_argument("--temperature", type=float, default=0.8, help="采样温度：小于 1 更保守，大于 1 更随机（默认 0.8）")
+    generation.add_argument("--top-k", type=int, default=20, help="采样时只在概率最高的 k 个词中抽取，0 表示不限制（默认 20）")
+    generation.add_argument("--top-p", type=float, default=0.9, help="采样时只在累计概率达到 p 的最小词集合中抽取（默认 0.9）")
+    generation.add_argument("--repetition-penalty", type=float, default=1.2, help="重复惩罚，大于 1 时少重复已经生成的词（默认 1.2）")
+    generation.add_argument("--seed", type=int, default=0, help="采样的随机种子（默认 0）")
     return parser
 
 

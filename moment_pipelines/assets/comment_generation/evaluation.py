@@ -52,7 +52,8 @@ from moment_pipelines.versioning import definition_version
 EVALUATION_ASSET = "comment_generation_evaluation"
 REPORT_FILE = "report.md"
 
-# Comments longer than this many tokens of the pretrained tokenizer are cut when scoring its perplexity.
+# Comments longer than this many tokens of the pretrained tokenizer (or than the model's positions
+# allow after the moment) are cut when scoring its perplexity.
 _PRETRAINED_SCORED_TOKENS = 128
 
 
@@ -181,7 +182,10 @@ def comment_generation_evaluation(
     )
     perplexities.append(perplexity_score("seq2seq", *evaluate_nll(model, scored_set), scored["comment_text"].tolist()))
     if pretrained is not None:
-        scoring = FineTuneConfig(max_source_tokens=pretrained_source_tokens, max_target_tokens=_PRETRAINED_SCORED_TOKENS)
+        scored_tokens = _PRETRAINED_SCORED_TOKENS
+        if pretrained.max_positions is not None:
+            scored_tokens = min(scored_tokens, pretrained.max_positions - pretrained_source_tokens - 2)
+        scoring = FineTuneConfig(max_source_tokens=pretrained_source_tokens, max_target_tokens=scored_tokens)
         pairs = list(zip(scored["moment_text"], scored["comment_text"]))
         perplexities.append(perplexity_score("pretrained", *comment_nll(pretrained, pairs, scoring), scored["comment_text"].tolist()))
     for score in perplexities:
