@@ -21,6 +21,7 @@ _URL = re.compile(
 # Seven or more digits, each pair separated by at most one space, dash or dot: mobile
 # numbers (13812345678, 138-1234-5678), landlines (010 12345678) and "+86" prefixes.
 # \d also matches full-width digits. Long amounts and dates written as digits are removed too.
+# NOTE: numbers spelled with Chinese numerals (一三八…) or split by other characters are not caught.
 _PHONE = re.compile(r"[+＋]?\d(?:[\s\-.]?\d){6,}")
 
 # "回复@昵称:" and "@昵称": a Weibo handle ends at whitespace, punctuation or after 30 characters.
