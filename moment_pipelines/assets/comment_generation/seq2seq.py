@@ -64,12 +64,12 @@ class CommentSeq2SeqConfig(Config):
     max_grad_norm: float = Field(default=5.0, gt=0, description="梯度裁剪阈值：梯度整体 L2 范数超过它时按比例缩小，防止梯度爆炸")
     patience: int = Field(default=3, ge=1, description="早停耐心：验证集困惑度连续多少轮没有下降就停止")
     max_train_pairs: int = Field(
-        default=20_000,
+        default=10_000,
         ge=0,
         description="最多使用多少对训练数据（取时间最新的那些）；0 表示全部。"
         "默认值让 10 万条动态的演示数据在 2 核 CPU 上几分钟内训练完；数据多、机器快时可以调大",
     )
-    max_validation_pairs: int = Field(default=5_000, ge=0, description="每轮计算验证集困惑度最多使用多少对（取最新的）；0 表示全部")
+    max_validation_pairs: int = Field(default=2_000, ge=0, description="每轮计算验证集困惑度最多使用多少对（取最新的）；0 表示全部")
     max_source_tokens: int = Field(default=48, ge=1, description="动态文本最多保留多少个词（超出的截掉后面部分）")
     max_target_tokens: int = Field(default=30, ge=1, description="训练时评论最多保留多少个词")
     torch_threads: int = Field(default=0, ge=0, description="训练使用的 CPU 线程数；0 表示 PyTorch 默认（通常等于 CPU 核数）")
