@@ -20,6 +20,10 @@
    extracts incrementally from the watermark. With --daily-job the whole
    daily_retraining_job runs instead.
 
+When a signal from outside interrupts a run (on a shared machine), the steps
+that did not succeed run again in a new run, up to --max-attempts runs, and
+the report says how many runs it took.
+
 Usage:
     .venv/bin/python bench/main_job.py --export-dir /tmp/demo100k
     .venv/bin/python bench/main_job.py --export-dir /tmp/demo100k --work-dir /tmp/bench-main --keep
@@ -57,6 +61,7 @@ MEMORY_TARGET_GIB = 4
 SAMPLE_INTERVAL_SECONDS = 0.5
 PROGRESS_INTERVAL_SECONDS = 10
 ONE_DAY = timedelta(days=1)
+INTERRUPTED_ERROR = "DagsterExecutionInterruptedError"
 
 # Scenario groups in the order of the README; a group with no evaluation asset is "not built yet".
 SCENARIOS = (
@@ -84,6 +89,9 @@ class JobRun:
     step_seconds: dict[str, float] = field(default_factory=dict)  # in step start order
     failed_steps: list[str] = field(default_factory=list)
     metadata: dict[str, dict] = field(default_factory=dict)  # plain metadata values per asset materialized in the run
+    succeeded_steps: set[str] = field(default_factory=set)
+    interrupted: bool = False  # a SIGINT or SIGTERM from outside stopped the run, rather than an error in a step
+    attempts: int = 1  # runs it took, counting re-runs of the steps an interruption stopped
 
 
 def prepare_dagster_home(work_dir: Path) -> Path:
@@ -188,6 +196,8 @@ def read_run(instance: DagsterInstance, wall_seconds: float, peak_tree: int, pea
     started: dict[str, float] = {}
     ended: dict[str, float] = {}
     failed = []
+    succeeded = set()
+    interrupted = False
     step_events = {DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
     for entry in instance.all_logs(run.run_id, of_type=step_events):
         event_type = entry.dagster_event.event_type
@@ -195,8 +205,12 @@ def read_run(instance: DagsterInstance, wall_seconds: float, peak_tree: int, pea
             started[entry.step_key] = entry.timestamp
             continue
         ended[entry.step_key] = entry.timestamp
-        if event_type == DagsterEventType.STEP_FAILURE:
-            failed.append(entry.step_key)
+        if event_type == DagsterEventType.STEP_SUCCESS:
+            succeeded.add(entry.step_key)
+            continue
+        failed.append(entry.step_key)
+        error = entry.dagster_event.step_failure_data.error
+        interrupted |= error is not None and error.cls_name == INTERRUPTED_ERROR
 
     step_seconds = {
         step: ended[step] - started[step] for step in sorted(started, key=started.get) if step in ended
@@ -216,6 +230,8 @@ def read_run(instance: DagsterInstance, wall_seconds: float, peak_tree: int, pea
         step_seconds=step_seconds,
         failed_steps=failed,
         metadata=metadata,
+        succeeded_steps=succeeded,
+        interrupted=interrupted,
     )
 
 
@@ -236,6 +252,57 @@ def run_job(
     if exit_code != 0 or result.status != DagsterRunStatus.SUCCESS.value:
         print(f"{job}：退出码 {exit_code}，run 状态 {result.status}，失败的步骤 {result.failed_steps}；日志见 {log_path}")
     return result
+
+
+def run_to_completion(
+    instance: DagsterInstance,
+    job: str,
+    steps: set[str],
+    environment: dict[str, str],
+    log_prefix: Path,
+    timeout_minutes: float,
+    max_attempts: int,
+    whole_job: bool,
+) -> JobRun:
+    """Run `steps` of `job`; after an interruption from outside, run the steps that did not succeed again.
+
+    The result adds up the wall time of every attempt, keeps the peak memory
+    of the worst one, and takes each step's time from the attempt in which
+    it succeeded. A step that failed with an error of its own is not retried.
+    """
+    attempts: list[JobRun] = []
+    remaining = set(steps)
+    for attempt in range(1, max_attempts + 1):
+        selection = None if whole_job and attempt == 1 else ",".join(sorted(remaining))
+        log_path = log_prefix.with_name(f"{log_prefix.name}.{attempt}.log")
+        run = run_job(instance, job, selection, environment, log_path, len(remaining), timeout_minutes)
+        attempts.append(run)
+        remaining -= run.succeeded_steps
+        if not remaining or not run.interrupted:
+            break
+        # A run worker stopped by a signal can leave its pool slot claimed, and without
+        # a daemon nothing frees it, so the next run would wait for the pool forever.
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        print(f"{job}：run {run.run_id} 被外部信号中断，重新运行尚未成功的 {len(remaining)} 个步骤（第 {attempt + 1} 次）")
+
+    combined = JobRun(
+        run_id=",".join(run.run_id for run in attempts),
+        status=attempts[-1].status,
+        wall_seconds=sum(run.wall_seconds for run in attempts),
+        peak_tree_rss=max(run.peak_tree_rss for run in attempts),
+        peak_process_rss=max(run.peak_process_rss for run in attempts),
+        failed_steps=attempts[-1].failed_steps,
+        interrupted=attempts[-1].interrupted,
+        attempts=len(attempts),
+    )
+    for run in attempts:
+        for step in run.succeeded_steps:
+            combined.step_seconds[step] = run.step_seconds[step]
+            combined.metadata.update({step: run.metadata[step]} if step in run.metadata else {})
+        combined.succeeded_steps |= run.succeeded_steps
+    for step in attempts[-1].failed_steps:
+        combined.step_seconds.setdefault(step, attempts[-1].step_seconds[step])
+    return combined
 
 
 def training_throughput(run: JobRun) -> list[tuple[str, int | None, int, float, float]]:
@@ -333,6 +400,11 @@ def gib(size: int) -> float:
 
 def print_job(title: str, run: JobRun) -> None:
     print(f"\n{title}：run {run.run_id}，状态 {run.status}")
+    if run.attempts > 1:
+        print(
+            f"被外部信号中断后共运行了 {run.attempts} 次：墙钟时间是各次之和，"
+            "含被中断时正在运行、随后重跑的步骤已花掉的时间"
+        )
     print(
         f"墙钟时间 {run.wall_seconds / 60:.1f} 分钟（目标 {WALL_TARGET_MINUTES} 分钟以内），"
         f"进程树内存峰值 {gib(run.peak_tree_rss):.2f} GiB（目标 {MEMORY_TARGET_GIB} GiB 以内），"
@@ -421,6 +493,9 @@ def main() -> None:
     parser.add_argument("--daily-job", action="store_true", help="追加一天后运行完整的 daily_retraining_job，而不只是原始层")
     parser.add_argument("--timeout-minutes", type=float, default=90, help="每次 run 的最长时间（分钟），超时即终止")
     parser.add_argument("--output", type=Path, help="把结果写成 JSON 文件")
+    parser.add_argument(
+        "--max-attempts", type=int, default=4, help="run 被外部信号中断时，最多运行几次（重跑尚未成功的步骤）"
+    )
     arguments = parser.parse_args()
 
     print_description()
@@ -434,11 +509,18 @@ def main() -> None:
 
         from moment_pipelines.definitions import defs
 
-        step_count = len(defs.resolve_asset_graph().get_all_asset_keys())
+        all_steps = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
         startup = import_seconds(environment)
         print(f"新进程 import moment_pipelines.definitions 用时 {startup:.1f} 秒（中位数；每个步骤进程都要付一次）")
-        full = run_job(
-            instance, "main_job", None, environment, work_dir / "main_job.log", step_count, arguments.timeout_minutes
+        full = run_to_completion(
+            instance,
+            "main_job",
+            all_steps,
+            environment,
+            work_dir / "main_job",
+            arguments.timeout_minutes,
+            arguments.max_attempts,
+            whole_job=True,
         )
         print_job("main_job（全量）", full)
         throughput = training_throughput(full)
@@ -447,15 +529,15 @@ def main() -> None:
 
         appended = append_next_day(export_dir)
         print(f"\n追加一天：{appended}")
-        selection = None if arguments.daily_job else ",".join(RAW_STEPS)
-        daily = run_job(
+        daily = run_to_completion(
             instance,
             "daily_retraining_job",
-            selection,
+            all_steps if arguments.daily_job else set(RAW_STEPS),
             environment,
-            work_dir / "daily.log",
-            step_count if arguments.daily_job else len(RAW_STEPS),
+            work_dir / "daily",
             arguments.timeout_minutes,
+            arguments.max_attempts,
+            whole_job=arguments.daily_job,
         )
         print_job("daily_retraining_job（增量）", daily)
         full_extraction, daily_extraction = extraction_rows(full), extraction_rows(daily)
@@ -471,6 +553,7 @@ def main() -> None:
                 "peak_process_rss_gib": round(gib(full.peak_process_rss), 3),
                 "step_seconds": {step: round(seconds, 2) for step, seconds in full.step_seconds.items()},
                 "failed_steps": full.failed_steps,
+                "attempts": full.attempts,
             },
             "throughput": [
                 {"asset": name, "rows_train": rows, "epochs": epochs, "seconds": seconds, "samples_per_second": rate}
@@ -483,6 +566,7 @@ def main() -> None:
                 "status": daily.status,
                 "wall_seconds": round(daily.wall_seconds, 1),
                 "step_seconds": {step: round(seconds, 2) for step, seconds in daily.step_seconds.items()},
+                "attempts": daily.attempts,
             },
             "extraction": {"full": full_extraction, "daily": daily_extraction},
         }
