@@ -13,6 +13,7 @@ import pytest
 
 from moment_pipelines.demo import DemoSummary, generate
 from moment_pipelines.demo.__main__ import main
+from moment_pipelines.demo.images import DemoImages
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FILE_NAMES = ("moments.json", "likes.json", "comments.json")
@@ -81,7 +82,14 @@ def test_same_seed_identical_files(small, tmp_path):
         moments_path=tmp_path / "moments.json",
         likes_path=tmp_path / "likes.json",
         comments_path=tmp_path / "comments.json",
+        images=DemoImages(
+            directory=tmp_path / "images",
+            pool_files=small.images.pool_files,
+            mapped_urls=small.images.mapped_urls,
+            missing_urls=small.images.missing_urls,
+        ),
     )
+    assert (tmp_path / "images" / "manifest.tsv").read_bytes() == (small.images.directory / "manifest.tsv").read_bytes()
 
 
 def test_other_seed_different_files(small, tmp_path):
@@ -295,7 +303,7 @@ def test_if_missing_generates_when_absent(tmp_path, capsys):
 
 
 def test_no_temporary_files_left(small):
-    leftovers = [path.name for path in small.moments_path.parent.iterdir() if path.name not in FILE_NAMES]
+    leftovers = [path.name for path in small.moments_path.parent.iterdir() if path.name not in (*FILE_NAMES, "images")]
     assert leftovers == []
 
 

@@ -7,6 +7,11 @@ document per line in relaxed Extended JSON, as ``mongoexport`` writes it: plain
 integers, and dates as ``{"$date": "2025-01-01T08:00:00.000Z"}``. The documents
 follow the app's schema, for example ``_class``, ``likeCount`` and ``ipLocation``.
 
+Beside the exports, ``images/`` contains a local mirror of the picture URLs: a
+pool of small JPEG, PNG and WebP files and ``images/manifest.tsv``, which maps
+each URL to one of them (``--no-images`` skips it). The 100,000-moment demo
+has 1,800 pool files and a mirror of about 40 MB on disk, 24 MB of it the manifest.
+
 Scale: per moment about 10 likes and 1.5 comments, and 0.21 users (at least 50).
 The default 100,000 moments give about 1,000,000 likes, 150,000 comments and
 21,000 users. The same seed and size give byte-identical files.
@@ -117,6 +122,20 @@ likes per moment arrive before the export end.
      - Each user has two favourite topics, and 70 % of their moments are on one of
        them. Topic sets the share of pictures and of sentiment.
      - User interest models
+   * - Picture content
+     - Each picture URL maps to a small image file in ``images/`` (see
+       demo/images.py) drawn for the moment's type: indoor bars for 2, a plate
+       of food for 3, sky, ground and a mountain for 4, a furry head for 5. 20 %
+       of URLs map to an ambiguous blend of two types, 2 % have no file, and a
+       few pool files are truncated so decoding them fails.
+     - Moment type from pictures
+   * - Type from text
+     - The text names the topic, not the type: 10 % of food, travel and pet
+       picture posts are type 2, the text never shows whether pictures exist
+       (type 1 against 2 on 工作, 情感, 日常 ...), and 8 % of picture posts have
+       no text. Text alone therefore classifies the type imperfectly, and so do
+       pictures alone.
+     - Moment type from text and pictures
 
 Each like or comment source that finds no candidate, such as the fans of an
 author nobody follows, falls back to "any user". Likers never like their own

@@ -1,4 +1,4 @@
-"""Command line: python -m moment_pipelines.demo [--out DIR] [--moments N] [--seed S] [--if-missing]."""
+"""Command line: python -m moment_pipelines.demo [--out DIR] [--moments N] [--seed S] [--no-images] [--if-missing]."""
 
 import argparse
 import sys
@@ -86,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"随机种子（非负整数），默认 {DEFAULT_SEED}",
     )
     options.add_argument(
+        "--no-images",
+        action="store_true",
+        help="不生成 images/ 目录（图片池和图片 URL 清单）；三个导出文件不受影响",
+    )
+    options.add_argument(
         "--if-missing",
         action="store_true",
         help="三个文件都已存在时不重新生成，只打印提示",
@@ -99,6 +104,12 @@ def print_summary(summary: DemoSummary, seed: int, seconds: float) -> None:
     print(f"  动态 {summary.moments} 条 → {summary.moments_path}")
     print(f"  点赞 {summary.likes} 条 → {summary.likes_path}")
     print(f"  评论 {summary.comments} 条 → {summary.comments_path}")
+    if summary.images is not None:
+        images = summary.images
+        print(
+            f"  图片 {images.pool_files} 个文件，{images.mapped_urls} 个图片 URL 映射到它们"
+            f"（{images.missing_urls} 个 URL 故意没有文件）→ {images.directory}"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -117,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     started = time.perf_counter()
     try:
-        summary = generate(args.out, n_moments=args.moments, seed=args.seed)
+        summary = generate(args.out, n_moments=args.moments, seed=args.seed, images=not args.no_images)
     except OSError as error:
         print(f"写入输出目录 {args.out} 失败：{error}。请检查路径和写权限。", file=sys.stderr)
         return 1

@@ -1,6 +1,7 @@
 """generate(): draw users, moments, likes and comments and write the three export files."""
 
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,6 +10,7 @@ import numpy as np
 
 from .engagement import EngagerSampler, draw_like_rates, make_comments, make_likes
 from .export import comment_lines, like_lines, moment_lines, write_temporary
+from .images import DemoImages, install_images, write_demo_images
 from .moments import make_moments
 from .population import make_favourite_authors, make_users, user_count_for
 
@@ -29,6 +31,7 @@ class DemoSummary:
     moments_path: Path
     likes_path: Path
     comments_path: Path
+    images: DemoImages | None = None  # None when generated with images=False
 
 
 def export_paths(out_dir: str | os.PathLike[str]) -> tuple[Path, Path, Path]:
@@ -44,6 +47,7 @@ def generate(
     seed: int = DEFAULT_SEED,
     *,
     show_progress: bool = True,
+    images: bool = True,
 ) -> DemoSummary:
     """Generate a demo export of n_moments moments into out_dir and return its summary.
 
@@ -57,7 +61,8 @@ def generate(
     out_path.mkdir(parents=True, exist_ok=True)
 
     # One independent stream per stage, so a change in one stage does not shift
-    # the random numbers of the others.
+    # the random numbers of the others. A child's stream depends only on its
+    # position, so the eighth (pictures) leaves the first seven unchanged.
     (
         users_rng,
         moments_rng,
@@ -66,7 +71,8 @@ def generate(
         likes_rng,
         comments_rng,
         comment_text_rng,
-    ) = (np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(7))
+        pictures_rng,
+    ) = (np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(8))
 
     users = make_users(users_rng, user_count_for(n_moments))
     moments = make_moments(moments_rng, moment_text_rng, users, n_moments, show_progress)
@@ -89,7 +95,14 @@ def generate(
         (likes_path, like_lines(likes, moments, users), len(likes.id)),
         (comments_path, comment_lines(comments, moments, users), len(comments.id)),
     ]
-    _write_all(exports, show_progress)
+    image_staging, demo_images = write_demo_images(pictures_rng, moments, out_path) if images else (None, None)
+    try:
+        _write_all(exports, show_progress)
+        if image_staging is not None:
+            install_images(image_staging, out_path)
+    finally:
+        if image_staging is not None and image_staging.exists():
+            shutil.rmtree(image_staging)
 
     return DemoSummary(
         moments=n_moments,
@@ -99,6 +112,7 @@ def generate(
         moments_path=moments_path,
         likes_path=likes_path,
         comments_path=comments_path,
+        images=demo_images,
     )
 
 
