@@ -9,7 +9,7 @@ from moment_pipelines.automation import (
     daily_retraining_job,
     daily_retraining_schedule,
 )
-from moment_pipelines.resources import ArtifactStore, ExportDirSource, MomentSource, MongoSource, Warehouse
+from moment_pipelines.resources import ArtifactStore, ExportDirSource, ImageStore, MomentSource, MongoSource, Warehouse
 from moment_pipelines.settings import MONGO_DB_VAR, MONGO_URI_VAR, Settings, load_settings
 
 main_job = define_asset_job(
@@ -44,6 +44,11 @@ def build_definitions(settings: Settings) -> Definitions:
             "source": build_source(settings),
             "warehouse": Warehouse(database=str(settings.warehouse_path)),
             "artifacts": ArtifactStore(root=str(settings.artifacts_dir)),
+            "images": ImageStore(
+                mirror_dir=str(settings.image_mirror_dir),
+                cache_dir=str(settings.image_cache_dir),
+                http_enabled=settings.image_http_enabled,
+            ),
         },
     )
 
