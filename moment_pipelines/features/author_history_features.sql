@@ -18,38 +18,48 @@
 -- over all settled moments of every author, so they are point in time too.
 -- Both are NULL during the first 3 days of the data, when nothing has settled.
 --
--- The platform values are computed once over the moments with a like count,
--- in creation order, and each moment picks the value as of its own cut-off
--- with an ASOF join. A window framed "3 days preceding" over the whole table
--- gives the same numbers, but DuckDB evaluates an unpartitioned median over
--- such frames far more slowly, and much more so when like counts are NULL.
+-- How the settled statistics are computed: running count, mean and median
+-- over the moments with a like count, in creation order (per author and for
+-- the platform), then an ASOF join picks, for each moment, the last running
+-- value at or before its cut-off t - 3 days. A window framed "3 days
+-- preceding" gives the same numbers, but DuckDB 2.0 computes medians over
+-- such frames several times more slowly, and far more slowly again when some
+-- like counts are NULL (bench/feature_build.py measures both).
 CREATE OR REPLACE TABLE author_history_features AS
 WITH history AS (
     SELECT
         moment_id,
+        uid,
         create_time,
         count(*) OVER author_before AS author_prior_moments,
-        min(create_time) OVER author_until_now AS author_first_create_time,
-        count(like_count) OVER author_settled AS author_settled_moments,
-        avg(like_count) OVER author_settled AS author_mean,
-        median(like_count) OVER author_settled AS author_median
+        min(create_time) OVER (PARTITION BY uid) AS author_first_create_time
     FROM stg_moments
     WINDOW
         author_before AS (
             PARTITION BY uid ORDER BY create_time
             RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW EXCLUDE GROUP
-        ),
-        author_until_now AS (
-            PARTITION BY uid ORDER BY create_time
-            RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-        ),
-        author_settled AS (
-            PARTITION BY uid ORDER BY create_time
-            RANGE BETWEEN UNBOUNDED PRECEDING AND INTERVAL 3 DAYS PRECEDING
         )
 ),
+author_running AS (
+    -- Count, mean and median of the author's like counts up to and including each row.
+    SELECT
+        uid,
+        create_time,
+        row_number() OVER running AS moments_with_likes,
+        avg(like_count) OVER running AS mean_likes,
+        median(like_count) OVER running AS median_likes
+    FROM stg_moments
+    WHERE like_count IS NOT NULL
+    WINDOW running AS (PARTITION BY uid ORDER BY create_time ROWS UNBOUNDED PRECEDING)
+),
+author_as_of AS (
+    -- Moments created at the same instant count together: keep the last row of each instant.
+    SELECT DISTINCT ON (uid, create_time) *
+    FROM author_running
+    ORDER BY uid, create_time, moments_with_likes DESC
+),
 platform_running AS (
-    -- Mean and median of every like count up to and including each row.
+    -- The same over every author's moments.
     SELECT
         create_time,
         row_number() OVER running AS position,
@@ -60,17 +70,22 @@ platform_running AS (
     WINDOW running AS (ORDER BY create_time ROWS UNBOUNDED PRECEDING)
 ),
 platform_as_of AS (
-    -- Moments created at the same instant count together: keep the last row of each instant.
     SELECT DISTINCT ON (create_time) create_time, mean_likes, median_likes
     FROM platform_running
     ORDER BY create_time, position DESC
 ),
-with_platform AS (
+with_settled AS (
     SELECT
         history.*,
+        coalesce(author_as_of.moments_with_likes, 0) AS author_settled_moments,
+        author_as_of.mean_likes AS author_mean,
+        author_as_of.median_likes AS author_median,
         platform_as_of.mean_likes AS platform_mean_likes,
         platform_as_of.median_likes AS platform_median_likes
     FROM history
+    ASOF LEFT JOIN author_as_of
+        ON author_as_of.uid = history.uid
+       AND author_as_of.create_time <= history.create_time - INTERVAL 3 DAYS
     ASOF LEFT JOIN platform_as_of
         ON platform_as_of.create_time <= history.create_time - INTERVAL 3 DAYS
 )
@@ -85,4 +100,4 @@ SELECT
     platform_mean_likes,
     platform_median_likes,
     (epoch(create_time) - epoch(author_first_create_time)) / 86400.0 AS days_since_author_first_moment
-FROM with_platform
+FROM with_settled

@@ -1,6 +1,7 @@
 """Feature-group SQL on small hand-made stg_moments tables, with exact expected values."""
 
 import math
+import random
 from datetime import datetime, timedelta, timezone
 
 import duckdb
@@ -202,3 +203,58 @@ def test_sql_columns_match_registry(group_name):
     columns = [row[0] for row in con.execute(f"SELECT column_name FROM (DESCRIBE {group.name})").fetchall()]
 
     assert columns == group.column_names
+
+
+def settled_reference(rows: list[dict], moment: dict) -> dict:
+    """Compute the author-history like statistics of `moment` by scanning every row, as the definition reads."""
+    cut_off = moment["create_time"] - timedelta(days=3)
+    platform = sorted(
+        other["like_count"] for other in rows if other["create_time"] <= cut_off and other["like_count"] is not None
+    )
+    author = sorted(
+        other["like_count"]
+        for other in rows
+        if other["uid"] == moment["uid"] and other["create_time"] <= cut_off and other["like_count"] is not None
+    )
+
+    def median(values: list[int]) -> float | None:
+        if not values:
+            return None
+        middle = len(values) // 2
+        return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+    platform_mean = sum(platform) / len(platform) if platform else None
+    platform_median = median(platform)
+    n = len(author)
+    return {
+        "author_settled_moments": n,
+        "platform_mean_likes": platform_mean,
+        "platform_median_likes": platform_median,
+        "author_mean_likes": None if platform_mean is None else shrunk(n, sum(author) / n if n else 0, platform_mean),
+        "author_median_likes": None if platform_median is None else shrunk(n, median(author) or 0, platform_median),
+    }
+
+
+def test_settled_statistics_match_a_full_scan():
+    # Few authors, whole-hour times so that many moments share an instant, and some NULL like counts.
+    generator = random.Random(3)
+    rows = [
+        {
+            "moment_id": moment_id,
+            "uid": generator.randint(1, 4),
+            "create_time": day(generator.randint(0, 20 * 24) / 24),
+            "like_count": None if generator.random() < 0.15 else generator.randint(0, 40),
+        }
+        for moment_id in range(1, 301)
+    ]
+    features = build(staged(rows), "author_history_features")
+
+    mismatches = []
+    for row in rows:
+        expected = settled_reference(rows, row)
+        for column, value in expected.items():
+            actual = features[row["moment_id"]][column]
+            actual = None if actual is None or (isinstance(actual, float) and math.isnan(actual)) else actual
+            if (value is None) != (actual is None) or (value is not None and not math.isclose(actual, value)):
+                mismatches.append((row["moment_id"], column, value, actual))
+    assert mismatches == []
