@@ -6,10 +6,10 @@ A URL is resolved in this order:
    the mirror, one `<url>\\t<relative path>` per line (the demo generator
    writes one). A URL missing from the manifest is looked up at
    `<mirror>/<host>/<path>`, the layout of a bucket copied with its URL paths;
-2. the download cache, `<cache>/downloads/<sha256 of the URL>`, which holds
+2. the download cache, `<cache>/downloads/<sha256 of the URL>`, which contains
    what an earlier run fetched over HTTP;
 3. HTTP, only when `http_enabled` is set: a timeout per attempt, retries with
-   exponential backoff on timeouts, connection errors and 429/5xx answers,
+   exponential backoff on timeouts, connection errors and 429/5xx responses,
    a maximum size, and an allowed content type.
 
 The bytes must then decode with Pillow as WebP, JPEG or PNG. The decoded
@@ -173,7 +173,7 @@ class ImageStore(ConfigurableResource):
     ) -> tuple[Path, str] | ResolvedImage | None:
         """Return the local file and its source for `url`, a failure for an invalid URL, or None to download.
 
-        `known` holds files already read in this run, which need no second existence check.
+        `known` contains the files already read in this run, which need no second existence check.
         """
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:

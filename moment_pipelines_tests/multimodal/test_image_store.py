@@ -144,7 +144,7 @@ def test_slow_response_times_out(store, server):
 
     assert result.status == FAILED
     assert result.reason == "timeout"
-    # Two attempts of at most the timeout each, plus the backoff: far less than two slow answers.
+    # Two attempts of at most the timeout each, plus the backoff: far less than two slow responses.
     assert elapsed < 2 * SLOW_SECONDS
 
 
