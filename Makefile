@@ -25,7 +25,10 @@ demo: setup
 		$(PYTHON) -m moment_pipelines.demo --out data/demo --if-missing; \
 	fi
 
+# A run killed earlier (kill -9, out of memory) keeps its warehouse pool slot, and this
+# run would wait for it forever, so moment_pipelines.recovery first marks such runs failed.
 run: demo
+	$(PYTHON) -m moment_pipelines.recovery
 	$(DAGSTER) job execute -m moment_pipelines -a defs -j main_job
 	@$(PYTHON) -m moment_pipelines.summary
 

@@ -27,6 +27,7 @@ setup(
         "tqdm>=4.66",
         "Pillow>=10",
         "transformers>=5.0",
+        "psutil>=5.9",
     ],
     extras_require={
         "dev": [
@@ -34,7 +35,6 @@ setup(
             "nx-27017>=0.8",
             "dagster-postgres>=0.29,<0.30",
             "selenium>=4.20",
-            "psutil>=5.9",
         ],
     },
 )
