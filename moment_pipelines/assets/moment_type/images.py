@@ -3,6 +3,7 @@
 import hashlib
 import time
 from collections import Counter
+from pathlib import Path
 
 import pandas as pd
 from dagster import (
@@ -78,7 +79,7 @@ def _reason_markdown(reasons: Counter) -> str:
     group_name=MOMENT_TYPE_GROUP,
     kinds={"duckdb", "python"},
     pool=WAREHOUSE_POOL,
-    code_version=definition_version(open(image_store_module.__file__, encoding="utf-8").read(), str(COLUMNS)),
+    code_version=definition_version(Path(image_store_module.__file__).read_text(encoding="utf-8"), str(COLUMNS)),
     automation_condition=REBUILD_ON_CHANGE,
     metadata={"dagster/table_name": IMAGES_TABLE},
     check_specs=[
