@@ -33,6 +33,7 @@ from dagster import (
     sensor,
 )
 
+from moment_pipelines.execution import STEP_PROCESSES_CONFIG
 from moment_pipelines.settings import LOCAL_TIMEZONE
 
 RAW_GROUP = "raw"
@@ -56,6 +57,7 @@ daily_retraining_job = define_asset_job(
     name="daily_retraining_job",
     selection=AssetSelection.groups(RAW_GROUP).downstream(),
     description="每日重训：按水位线增量抽取新的动态、点赞和评论，再重建下游的清洗表、特征、训练集、模型和评估报告。",
+    config={"execution": {"config": STEP_PROCESSES_CONFIG}},
 )
 
 daily_retraining_schedule = ScheduleDefinition(

@@ -9,6 +9,7 @@ from moment_pipelines.automation import (
     daily_retraining_job,
     daily_retraining_schedule,
 )
+from moment_pipelines.execution import STEP_PROCESSES_CONFIG
 from moment_pipelines.resources import ArtifactStore, ExportDirSource, ImageStore, MomentSource, MongoSource, Warehouse
 from moment_pipelines.settings import MONGO_DB_VAR, MONGO_URI_VAR, Settings, load_settings
 
@@ -16,8 +17,11 @@ main_job = define_asset_job(
     name="main_job",
     selection=AssetSelection.all(),
     description="物化整张资产图：抽取原始数据、清洗，并依次构建特征、训练集、模型和评估报告。",
-    # The console shows INFO and above; the UI keeps every event, DEBUG included.
-    config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+    config={
+        "execution": {"config": STEP_PROCESSES_CONFIG},
+        # The console shows INFO and above; the UI keeps every event, DEBUG included.
+        "loggers": {"console": {"config": {"log_level": "INFO"}}},
+    },
 )
 
 
