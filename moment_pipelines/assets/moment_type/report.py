@@ -39,7 +39,7 @@ def verdict(scores: dict[str, ModelScores]) -> tuple[bool, str]:
     best_name = max(ablations, key=ablations.get)
     if fused >= ablations[best_name]:
         return True, (
-            f"融合模型的 macro-F1 为 {fused:.4f}，不低于{'和'.join(f'{name}的 {value:.4f}' for name, value in ablations.items())}："
+            f"融合模型的 macro-F1 为 {fused:.4f}，不低于{'、'.join(f'{name}的 {value:.4f}' for name, value in ablations.items())}："
             "文本和图片提供了互补的信息。"
         )
     return False, (
