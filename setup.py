@@ -26,6 +26,7 @@ setup(
         "tabulate>=0.9",
         "tqdm>=4.66",
         "Pillow>=10",
+        "requests>=2.31",
         "transformers>=5.0",
         "psutil>=5.9",
     ],

@@ -1,12 +1,11 @@
 """LikeClassifier: a fully connected network that scores how likely a user is to like a moment.
 
-The architecture is the one from the project brief: input -> 128 -> 64 -> 1
-with ReLU and a Dropout of 0.3 after the first hidden layer. Dropout zeroes a
-random 30 % of those units on every training step, so the network cannot
+The architecture is input -> 128 -> 64 -> 1 with ReLU and a Dropout of 0.3
+after the first hidden layer. Dropout zeroes a random 30 % of those units on every training step, so the network cannot
 lean on any single one. In `model.eval()` it is switched off.
 
-The brief ends the network with `nn.Sigmoid()` and would train it with
-`nn.BCELoss`. Here the network returns the logit (the value before the
+The textbook version of this network ends with `nn.Sigmoid()` and trains
+with `nn.BCELoss`. Here the network returns the logit (the value before the
 sigmoid) and training uses `nn.BCEWithLogitsLoss`, which computes sigmoid and
 log loss in one step with the log-sum-exp trick. With a separate Sigmoid, a
 confident wrong prediction rounds to exactly 0 or 1 in float32, the log loss
