@@ -3,7 +3,8 @@
 The architecture is input -> 64 -> 32 -> 1 with ReLU. The network takes
 encoded features, that is standardised numbers and one-hot categories from
 `FeatureEncoder`, and predicts `log1p(like_count)`: like counts are
-heavy-tailed, and on the log scale an error of 0.1 means "about 10 % off" for a moment with 5 likes and for one with 5,000 alike.
+heavy-tailed, and on the log scale an error of 0.1 means "about 10 % off"
+for a moment with 5 likes and for one with 5,000 alike.
 
 `LikeCountModel` chains the fitted encoder, the network and the inverse of the
 log transform. It takes raw feature values and returns like counts, which is
