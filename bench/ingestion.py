@@ -14,6 +14,7 @@ Usage:
 
 import argparse
 import json
+import sys
 import tempfile
 import time
 from datetime import datetime, timezone
@@ -134,6 +135,8 @@ def main() -> None:
 
         if arguments.skip_mongo:
             return
+        # The test suite's nx-27017 helper is not installed with the package, so import it from the checkout.
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
         from moment_pipelines_tests.mongo_server import running_mongo
 
         with running_mongo(work_dir) as server:
