@@ -7,9 +7,12 @@
 2. Runs `dagster job execute -m moment_pipelines -a defs -j main_job` as a
    subprocess with MOMENTS_EXPORT_DIR, MOMENTS_WAREHOUSE and
    MOMENTS_ARTIFACTS_DIR pointing into the work directory. Wall time is
-   measured around the subprocess. Peak memory is the largest sum of resident
-   set sizes (RSS) over the process tree, sampled every 0.5 s; RSS counts
-   shared library pages once per process, so the sum is an upper bound.
+   measured around the subprocess. Peak memory is the largest sum of
+   proportional set sizes (PSS, from /proc/<pid>/smaps_rollup) over the
+   process tree, sampled every 0.5 s. PSS splits a page shared by several
+   processes among them, so the step processes forked from the forkserver do
+   not count its libraries again. The largest resident set size (RSS) of a
+   single process is reported too.
 3. Reads the run's event log: seconds from STEP_START to STEP_SUCCESS (or
    STEP_FAILURE) per step, training throughput from each model's
    materialization metadata, and every number that each evaluation asset
@@ -84,7 +87,7 @@ class JobRun:
     run_id: str
     status: str
     wall_seconds: float
-    peak_tree_rss: int  # bytes, summed over the process tree
+    peak_tree_pss: int  # bytes, PSS summed over the process tree
     peak_process_rss: int  # bytes, the largest single process
     step_seconds: dict[str, float] = field(default_factory=dict)  # in step start order
     failed_steps: list[str] = field(default_factory=list)
@@ -114,15 +117,29 @@ def job_environment(dagster_home: Path, export_dir: Path, work_dir: Path) -> dic
     return environment
 
 
-def _tree_rss(root: psutil.Process) -> tuple[int, int]:
-    """Return (sum, max) of the resident set sizes of `root` and all its descendants."""
-    sizes = []
+def _proportional_set_size(process: psutil.Process) -> int:
+    """Return the PSS of `process` in bytes, or its RSS where smaps_rollup cannot be read."""
+    try:
+        with open(f"/proc/{process.pid}/smaps_rollup", encoding="ascii") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return process.memory_info().rss
+
+
+def _tree_memory(root: psutil.Process) -> tuple[int, int]:
+    """Return the summed PSS of `root` and all its descendants, and the largest RSS among them."""
+    proportional = []
+    resident = []
     for process in [root, *root.children(recursive=True)]:
         try:
-            sizes.append(process.memory_info().rss)
+            proportional.append(_proportional_set_size(process))
+            resident.append(process.memory_info().rss)
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
-    return sum(sizes), max(sizes, default=0)
+    return sum(proportional), max(resident, default=0)
 
 
 def _finished_steps(instance: DagsterInstance, earlier_runs: set[str]) -> int:
@@ -143,7 +160,7 @@ def execute_job(
     step_count: int,
     timeout_minutes: float,
 ) -> tuple[float, int, int, int]:
-    """Run `dagster job execute` and return (wall seconds, peak tree RSS, peak process RSS, exit code)."""
+    """Run `dagster job execute` and return (wall seconds, peak tree PSS, peak process RSS, exit code)."""
     command = [str(DAGSTER_CLI), "job", "execute", "-m", "moment_pipelines", "-a", "defs", "-j", job]
     if op_selection:
         command += ["-o", op_selection]
@@ -164,7 +181,7 @@ def execute_job(
                     process.wait()
                     print(f"\n{job} 超过 {timeout_minutes} 分钟仍未结束，已终止；下面只列出已完成的步骤。日志见 {log_path}")
                     break
-                tree, single = _tree_rss(root)
+                tree, single = _tree_memory(root)
                 peak_tree, peak_process = max(peak_tree, tree), max(peak_process, single)
                 if time.perf_counter() - last_progress > PROGRESS_INTERVAL_SECONDS:
                     progress.update(_finished_steps(instance, earlier_runs) - progress.n)
@@ -225,7 +242,7 @@ def read_run(instance: DagsterInstance, wall_seconds: float, peak_tree: int, pea
         run_id=run.run_id,
         status=run.status.value,
         wall_seconds=wall_seconds,
-        peak_tree_rss=peak_tree,
+        peak_tree_pss=peak_tree,
         peak_process_rss=peak_process,
         step_seconds=step_seconds,
         failed_steps=failed,
@@ -289,7 +306,7 @@ def run_to_completion(
         run_id=",".join(run.run_id for run in attempts),
         status=attempts[-1].status,
         wall_seconds=sum(run.wall_seconds for run in attempts),
-        peak_tree_rss=max(run.peak_tree_rss for run in attempts),
+        peak_tree_pss=max(run.peak_tree_pss for run in attempts),
         peak_process_rss=max(run.peak_process_rss for run in attempts),
         failed_steps=attempts[-1].failed_steps,
         interrupted=attempts[-1].interrupted,
@@ -407,13 +424,13 @@ def print_job(title: str, run: JobRun) -> None:
         )
     print(
         f"墙钟时间 {run.wall_seconds / 60:.1f} 分钟（目标 {WALL_TARGET_MINUTES} 分钟以内），"
-        f"进程树内存峰值 {gib(run.peak_tree_rss):.2f} GiB（目标 {MEMORY_TARGET_GIB} GiB 以内），"
-        f"单个进程峰值 {gib(run.peak_process_rss):.2f} GiB"
+        f"进程树内存峰值（PSS 之和）{gib(run.peak_tree_pss):.2f} GiB（目标 {MEMORY_TARGET_GIB} GiB 以内），"
+        f"单个进程 RSS 峰值 {gib(run.peak_process_rss):.2f} GiB"
     )
     total = sum(run.step_seconds.values())
     print(
         f"各步骤耗时之和 {total:.1f} 秒（{total / 60:.1f} 分钟）；"
-        "其余是进程启动（每步一个进程）和等待 duckdb_warehouse 池"
+        "其余是启动步骤进程和等待 duckdb_warehouse 池"
     )
     print("| 步骤（asset） | 秒 |")
     print("|---|---|")
@@ -511,7 +528,10 @@ def main() -> None:
 
         all_steps = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
         startup = import_seconds(environment)
-        print(f"新进程 import moment_pipelines.definitions 用时 {startup:.1f} 秒（中位数；每个步骤进程都要付一次）")
+        print(
+            f"新进程 import moment_pipelines.definitions 用时 {startup:.1f} 秒（中位数；"
+            "forkserver 在每次 run 开始时付一次，spawn 方式下每个步骤进程都要付一次）"
+        )
         full = run_to_completion(
             instance,
             "main_job",
@@ -549,7 +569,7 @@ def main() -> None:
                 "run_id": full.run_id,
                 "status": full.status,
                 "wall_seconds": round(full.wall_seconds, 1),
-                "peak_tree_rss_gib": round(gib(full.peak_tree_rss), 3),
+                "peak_tree_pss_gib": round(gib(full.peak_tree_pss), 3),
                 "peak_process_rss_gib": round(gib(full.peak_process_rss), 3),
                 "step_seconds": {step: round(seconds, 2) for step, seconds in full.step_seconds.items()},
                 "failed_steps": full.failed_steps,
