@@ -33,11 +33,11 @@ REPORTED = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--export-dir", type=Path, required=True, help="directory with moments.json, likes.json, comments.json and images/")
-    parser.add_argument("--out", type=Path, help="folder for the warehouse, artifacts and picture cache (default: a temporary folder)")
-    parser.add_argument("--backbone", default="resnet18", help="resnet18 or mobilenet_v2")
-    parser.add_argument("--epochs", type=int, default=6, help="maximum training epochs of each model")
+    parser = argparse.ArgumentParser(description="场景 4（图文动态分类）整条链路的 CPU 基准：图片解析、embedding、训练和评估")
+    parser.add_argument("--export-dir", type=Path, required=True, help="导出目录，含 moments.json、likes.json、comments.json 和 images/")
+    parser.add_argument("--out", type=Path, help="存放数据仓库、产物和图片缓存的目录；不指定时用临时目录")
+    parser.add_argument("--backbone", default="resnet18", help="图像骨干网络：resnet18 或 mobilenet_v2")
+    parser.add_argument("--epochs", type=int, default=6, help="每个模型最多训练的轮数")
     args = parser.parse_args()
 
     out = args.out or Path(tempfile.mkdtemp(prefix="moment_type_bench_"))
