@@ -18,7 +18,7 @@ from dagster import (
     asset,
 )
 
-from moment_pipelines.assets.tables import markdown_preview, mask_uid_sql, scalar
+from moment_pipelines.assets.tables import markdown_preview, scalar
 from moment_pipelines.automation import REBUILD_ON_CHANGE
 from moment_pipelines.features import FEATURE_GROUPS, FeatureGroup
 from moment_pipelines.resources import WAREHOUSE_POOL, Warehouse
@@ -77,8 +77,8 @@ def _check_name(group: FeatureGroup) -> str:
 
 
 def _preview_query(group: FeatureGroup) -> str:
-    """Return the preview query of the five rows with the largest keys, user ids masked."""
-    columns = ", ".join(f"{mask_uid_sql(name)} AS {name}" if name == "uid" else name for name in group.column_names)
+    """Return the preview query of the five rows with the largest keys."""
+    columns = ", ".join(group.column_names)
     order = ", ".join(f"{name} DESC" for name in group.key_columns)
     return f"SELECT {columns} FROM {group.name} ORDER BY {order} LIMIT 5"
 

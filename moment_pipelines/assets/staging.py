@@ -9,7 +9,7 @@ from dagster import (
     asset,
 )
 
-from moment_pipelines.assets.tables import markdown_preview, mask_uid_sql, scalar, table_schema
+from moment_pipelines.assets.tables import markdown_preview, scalar, table_schema
 from moment_pipelines.resources import WAREHOUSE_POOL, Warehouse
 from moment_pipelines.staging import staging_sql
 from moment_pipelines.versioning import definition_version
@@ -90,7 +90,7 @@ def stg_moments(context: AssetExecutionContext, warehouse: Warehouse) -> Materia
             "last_create_time": str(scalar(con, "SELECT max(create_time) FROM stg_moments")),
             "preview": markdown_preview(
                 con,
-                f"SELECT moment_id, {mask_uid_sql('uid')} AS uid, type, left(text, 30) AS text, pic_count, "
+                f"SELECT moment_id, uid, type, left(text, 30) AS text, pic_count, "
                 "create_time_local, like_count FROM stg_moments ORDER BY create_time DESC LIMIT 5",
             ),
         }
@@ -197,7 +197,7 @@ def stg_comments(context: AssetExecutionContext, warehouse: Warehouse) -> Materi
             "commenters": scalar(con, "SELECT count(DISTINCT uid) FROM stg_comments"),
             "preview": markdown_preview(
                 con,
-                f"SELECT comment_id, moment_id, {mask_uid_sql('uid')} AS uid, left(content, 30) AS content, "
+                f"SELECT comment_id, moment_id, uid, left(content, 30) AS content, "
                 "publish_time_local FROM stg_comments ORDER BY publish_time DESC LIMIT 5",
             ),
         }

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from moment_pipelines.ml.comment_generation.evaluate import GenerationScores, PerplexityScore
+from moment_pipelines.privacy import mask_text
 
 # Display names of the generators and perplexity models, in table order.
 DISPLAY_NAMES = {
@@ -67,7 +68,7 @@ def _number(value: float | None, digits: int = 3) -> str:
 
 
 def _cell(text: str, limit: int = 40) -> str:
-    text = text.replace("|", "\\|").replace("\n", " ").strip()
+    text = mask_text(text).replace("|", "\\|").replace("\n", " ").strip()
     if len(text) > limit:
         text = text[:limit] + "…"
     return text or "（空）"

@@ -13,6 +13,7 @@ from moment_pipelines.assets.comment_generation.pairs import COMMENT_GENERATION_
 from moment_pipelines.automation import REBUILD_ON_CHANGE
 from moment_pipelines.ml.comment_generation import retrieval
 from moment_pipelines.ml.comment_generation.retrieval import FrequencyBaseline, TfidfRetrieval
+from moment_pipelines.privacy import mask_text
 from moment_pipelines.resources import WAREHOUSE_POOL, ArtifactStore, Warehouse
 from moment_pipelines.versioning import definition_version
 
@@ -72,7 +73,7 @@ def comment_retrieval_model(
         f"用时 {fitting_seconds:.1f} 秒；最常见的评论是“{frequency.top_comments[0][0]}”（{frequency.top_comments[0][1]} 次）"
     )
     top_rows = ["| 排名 | 评论 | 次数 |", "|---|---|---|"] + [
-        f"| {rank} | {comment.replace('|', ' ')} | {count} |"
+        f"| {rank} | {mask_text(comment).replace('|', ' ')} | {count} |"
         for rank, (comment, count) in enumerate(frequency.top_comments, start=1)
     ]
     return MaterializeResult(

@@ -21,6 +21,7 @@ from moment_pipelines.ml.comment_generation.decoding import DecodingConfig
 from moment_pipelines.ml.comment_generation.plots import plot_loss_curve
 from moment_pipelines.ml.comment_generation.seq2seq import CommentSeq2Seq, Seq2SeqConfig
 from moment_pipelines.ml.comment_generation.train import EpochResult, Seq2SeqTrainConfig, set_seed, train_seq2seq
+from moment_pipelines.privacy import mask_text
 from moment_pipelines.resources import WAREHOUSE_POOL, ArtifactStore, Warehouse
 from moment_pipelines.versioning import definition_version
 
@@ -115,7 +116,7 @@ def _samples_markdown(generator: Seq2SeqCommentGenerator, moments: list[str], re
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ") or "（空）"
+    return mask_text(text).replace("|", "\\|").replace("\n", " ") or "（空）"
 
 
 @asset(

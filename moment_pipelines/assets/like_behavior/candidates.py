@@ -16,7 +16,7 @@ from pydantic import Field
 
 from moment_pipelines.assets.like_behavior.inputs import CANDIDATES_TABLE
 from moment_pipelines.assets.like_behavior.provinces import LIKE_BEHAVIOR_GROUP
-from moment_pipelines.assets.tables import markdown_preview, mask_uid_sql, scalar, table_schema
+from moment_pipelines.assets.tables import markdown_preview, scalar, table_schema
 from moment_pipelines.automation import REBUILD_ON_CHANGE
 from moment_pipelines.resources import WAREHOUSE_POOL, Warehouse
 from moment_pipelines.versioning import definition_version
@@ -130,7 +130,7 @@ def like_behavior_candidates(
             "sampling": MetadataValue.json(config.sql_parameters()),
             "preview": markdown_preview(
                 con,
-                f"SELECT {mask_uid_sql('uid')} AS uid, moment_id, event_time, label, sample_source "
+                f"SELECT uid, moment_id, event_time, label, sample_source "
                 f"FROM {CANDIDATES_TABLE} ORDER BY event_time DESC, label DESC LIMIT 5",
             ),
         }

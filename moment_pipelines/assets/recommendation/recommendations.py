@@ -12,7 +12,7 @@ from moment_pipelines.assets.recommendation.evaluation import _load_model
 from moment_pipelines.assets.recommendation.graph import GRAPH_ASSET
 from moment_pipelines.assets.recommendation.lineage import RECOMMENDATION_GROUP, upstream_artifact
 from moment_pipelines.assets.recommendation.models import GEO_MODEL_ASSET
-from moment_pipelines.assets.tables import markdown_preview, mask_uid_sql, scalar, table_schema
+from moment_pipelines.assets.tables import markdown_preview, scalar, table_schema
 from moment_pipelines.automation import REBUILD_ON_CHANGE
 from moment_pipelines.ml.recommendation import ranking
 from moment_pipelines.ml.recommendation.geo import haversine_km
@@ -126,7 +126,7 @@ def moment_recommendations(
             "generated_at_utc": str(generated_at),
             "preview": markdown_preview(
                 con,
-                f"SELECT {mask_uid_sql('uid')} AS uid, rank, moment_id, round(score, 3) AS score, round(distance_km, 1) AS distance_km "
+                f"SELECT uid, rank, moment_id, round(score, 3) AS score, round(distance_km, 1) AS distance_km "
                 f"FROM {RECOMMENDATIONS_TABLE} ORDER BY uid, rank LIMIT 5",
             ),
         }
