@@ -1,5 +1,7 @@
 """Scenario 4 assets on the small demo: pictures, embeddings, training set, model, evaluation, and data without pictures."""
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -169,3 +171,27 @@ def test_weibo_hot_runs_text_only(tmp_path, empty_torch_home):
     assert len(model["classes"]) > 2
     assert 0 <= evaluation["fused_macro_f1"] <= 1
     assert "没有可用图片" in evaluation["note"]
+
+
+def test_single_type_skips_model(small_demo_dir, tmp_path, empty_torch_home):
+    export_dir = tmp_path / "export"
+    export_dir.mkdir()
+    with open(small_demo_dir / "moments.json", encoding="utf-8") as source:
+        moments = [json.loads(line) | {"type": 1} for line in source]
+    (export_dir / "moments.json").write_text(
+        "".join(json.dumps(moment, ensure_ascii=False) + "\n" for moment in moments), encoding="utf-8"
+    )
+    for name in ("likes.json", "comments.json"):
+        (export_dir / name).write_bytes((small_demo_dir / name).read_bytes())
+    shutil.copytree(small_demo_dir / "images", export_dir / "images")
+
+    with instance_for_test() as instance:
+        run = run_chain(export_dir, tmp_path / "run", instance)
+        materialized = {event.asset_key.to_user_string() for event in run.result.get_asset_materialization_events()}
+        skipped_check = run.check("moment_type_training_set", "splits_in_time_order")
+
+    assert "moment_type_images" in materialized
+    assert "moment_type_training_set" not in materialized
+    assert "moment_type_model" not in materialized
+    assert "moment_type_evaluation" not in materialized
+    assert "train 中只有 1 种 type" in skipped_check.metadata["skipped"].value
