@@ -1,6 +1,7 @@
 """Scenario 3 assets materialized on the small demo: pairs, vocabulary, the three stages and the evaluation."""
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,9 @@ from moment_pipelines.assets.comment_generation.pretrained import PRETRAINED_ASS
 from moment_pipelines.ml.comment_generation.checkpoint import load_checkpoint
 from moment_pipelines.ml.comment_generation.cleaning import contains_personal_data
 from moment_pipelines.ml.comment_generation.vocabulary import SPECIAL_TOKENS
+from moment_pipelines.resources import ArtifactStore, ExportDirSource, Warehouse
 from moment_pipelines.resources.artifacts import file_sha256
-from moment_pipelines_tests.comment_generation.conftest import SMALL_MODELS
+from moment_pipelines_tests.comment_generation.conftest import SMALL_MODELS, chain_assets
 
 def test_pairs_split_by_comment_time(chain):
     bounds = chain.query("SELECT split, min(publish_time) AS first, max(publish_time) AS last FROM comment_pairs GROUP BY split")
@@ -149,3 +151,28 @@ def test_evaluation_rejects_changed_model(chain):
             )
     finally:
         path.write_bytes(original)
+
+
+def test_data_without_comments_skips_chain(small_demo_dir, tmp_path):
+    export_dir = tmp_path / "no_comments"
+    export_dir.mkdir()
+    for name in ("moments.json", "likes.json"):
+        shutil.copy(small_demo_dir / name, export_dir / name)
+    (export_dir / "comments.json").write_text("", encoding="utf-8")
+    resources = {
+        "source": ExportDirSource(export_dir=str(export_dir)),
+        "warehouse": Warehouse(database=str(tmp_path / "warehouse.duckdb")),
+        "artifacts": ArtifactStore(root=str(tmp_path / "artifacts")),
+    }
+
+    result = materialize(chain_assets(), resources=resources, run_config={"ops": SMALL_MODELS})
+    materialized = {event.asset_key.to_user_string() for event in result.get_asset_materialization_events()}
+    (skipped_check,) = [
+        item for item in result.get_asset_check_evaluations() if item.check_name == "splits_in_time_order"
+    ]
+
+    assert result.success
+    assert "stg_comments" in materialized
+    assert "comment_pairs" not in materialized
+    assert EVALUATION_ASSET not in materialized
+    assert "没有评论" in skipped_check.metadata["skipped"].value

@@ -1,11 +1,13 @@
 """Scenario 3 training data: (moment text, comment) pairs, cleaned, tokenised and split by comment time."""
 
 import inspect
+from collections.abc import Iterator
 from typing import Literal
 
 import pandas as pd
 from dagster import (
     AssetCheckResult,
+    AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
@@ -206,6 +208,9 @@ def _splits_in_time_order(summary: list[tuple]) -> bool:
     return all(earlier[3] <= later[2] for earlier, later in zip(ordered, ordered[1:]))
 
 
+NO_COMMENTS_MESSAGE = "stg_comments 中没有评论（数据不含评论集合，或评论为空），无法组成（动态，评论）对。"
+
+
 @asset(
     name=PAIRS_TABLE,
     deps=["stg_comments", "stg_moments"],
@@ -217,6 +222,9 @@ def _splits_in_time_order(summary: list[tuple]) -> bool:
     ),
     automation_condition=REBUILD_ON_CHANGE,
     metadata={"dagster/table_name": PAIRS_TABLE},
+    # Data without comments has nothing to learn from: the asset is not materialized,
+    # so the vocabulary, the models and the evaluation are skipped and the run succeeds.
+    output_required=False,
     check_specs=[
         AssetCheckSpec(
             "splits_in_time_order",
@@ -230,12 +238,15 @@ def _splits_in_time_order(summary: list[tuple]) -> bool:
         ),
     ],
 )
-def comment_pairs(context: AssetExecutionContext, config: CommentPairsConfig, warehouse: Warehouse) -> MaterializeResult:
+def comment_pairs(
+    context: AssetExecutionContext, config: CommentPairsConfig, warehouse: Warehouse
+) -> Iterator[MaterializeResult | AssetCheckResult]:
     """场景 3（评论生成）的训练数据：每条评论一行，配上它所评论的动态文本。
 
     文本经过清洗（去掉链接、@提及和电话号码，连续重复的字符压缩为 3 个，例如“哈哈哈哈哈”→“哈哈哈”），
     再用 jieba 分词（或逐字切分，见配置）。按评论发布时间划分：最早的 80% 为 train，接下来 10% 为 validation，
     最新的 10% 为 test，评估时模型面对的都是“未来”的评论。
+    数据中没有任何评论时，本次跳过训练数据、词表、模型和评估，并给出警告。
     """
     if config.validation_fraction + config.test_fraction >= 1:
         raise Failure("validation_fraction 与 test_fraction 之和必须小于 1，训练集才有数据")
@@ -243,6 +254,16 @@ def comment_pairs(context: AssetExecutionContext, config: CommentPairsConfig, wa
     with warehouse.get_connection() as con:
         comments, orphans, before_moment, by_author, replies = con.execute(_EXCLUSION_COUNTS_SQL).fetchone()
         candidates = con.execute(_CANDIDATES_SQL, {"top_level_only": config.top_level_only}).fetchdf()
+    if comments == 0:
+        context.log.warning(f"{PAIRS_TABLE}：{NO_COMMENTS_MESSAGE}本次跳过训练数据、词表、模型和评估。")
+        for check_name in ("splits_in_time_order", "no_personal_data"):
+            yield AssetCheckResult(
+                check_name=check_name,
+                passed=True,
+                severity=AssetCheckSeverity.WARN,
+                metadata={"skipped": f"训练数据本次未生成：{NO_COMMENTS_MESSAGE}"},
+            )
+        return
     if not config.top_level_only:
         by_author = replies = 0
     context.log.info(f"读取 {comments} 条评论，其中 {len(candidates)} 条可以组成（动态，评论）对；DuckDB 连接已关闭，开始清洗和分词")
@@ -324,4 +345,4 @@ def comment_pairs(context: AssetExecutionContext, config: CommentPairsConfig, wa
         ),
         AssetCheckResult(check_name="no_personal_data", passed=leaked == 0, metadata={"texts_with_personal_data": leaked}),
     ]
-    return MaterializeResult(metadata=metadata, check_results=checks, data_version=DataVersion(fingerprint))
+    yield MaterializeResult(metadata=metadata, check_results=checks, data_version=DataVersion(fingerprint))
