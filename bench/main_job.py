@@ -89,6 +89,7 @@ class JobRun:
     wall_seconds: float
     peak_tree_pss: int  # bytes, PSS summed over the process tree
     peak_process_rss: int  # bytes, the largest single process
+    step_peak_rss: dict[str, int] = field(default_factory=dict)  # bytes, the largest RSS of each step's process
     step_seconds: dict[str, float] = field(default_factory=dict)  # in step start order
     failed_steps: list[str] = field(default_factory=list)
     metadata: dict[str, dict] = field(default_factory=dict)  # plain metadata values per asset materialized in the run
@@ -129,17 +130,17 @@ def _proportional_set_size(process: psutil.Process) -> int:
     return process.memory_info().rss
 
 
-def _tree_memory(root: psutil.Process) -> tuple[int, int]:
-    """Return the summed PSS of `root` and all its descendants, and the largest RSS among them."""
+def _tree_memory(root: psutil.Process) -> tuple[int, dict[int, int]]:
+    """Return the summed PSS of `root` and all its descendants, and the RSS of each of them by process id."""
     proportional = []
-    resident = []
+    resident = {}
     for process in [root, *root.children(recursive=True)]:
         try:
             proportional.append(_proportional_set_size(process))
-            resident.append(process.memory_info().rss)
+            resident[process.pid] = process.memory_info().rss
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
-    return sum(proportional), max(resident, default=0)
+    return sum(proportional), resident
 
 
 def _finished_steps(instance: DagsterInstance, earlier_runs: set[str]) -> int:
@@ -159,14 +160,15 @@ def execute_job(
     log_path: Path,
     step_count: int,
     timeout_minutes: float,
-) -> tuple[float, int, int, int]:
-    """Run `dagster job execute` and return (wall seconds, peak tree PSS, peak process RSS, exit code)."""
+) -> tuple[float, int, dict[int, int], int]:
+    """Run `dagster job execute` and return (wall seconds, peak tree PSS, peak RSS by process id, exit code)."""
     command = [str(DAGSTER_CLI), "job", "execute", "-m", "moment_pipelines", "-a", "defs", "-j", job]
     if op_selection:
         command += ["-o", op_selection]
 
     earlier_runs = {run.run_id for run in instance.get_runs()}
-    peak_tree = peak_process = 0
+    peak_tree = 0
+    peak_by_process: dict[int, int] = {}
     last_progress = 0.0
     started = time.perf_counter()
     with open(log_path, "w", encoding="utf-8") as log:
@@ -181,14 +183,16 @@ def execute_job(
                     process.wait()
                     print(f"\n{job} 超过 {timeout_minutes} 分钟仍未结束，已终止；下面只列出已完成的步骤。日志见 {log_path}")
                     break
-                tree, single = _tree_memory(root)
-                peak_tree, peak_process = max(peak_tree, tree), max(peak_process, single)
+                tree, resident = _tree_memory(root)
+                peak_tree = max(peak_tree, tree)
+                for pid, rss in resident.items():
+                    peak_by_process[pid] = max(peak_by_process.get(pid, 0), rss)
                 if time.perf_counter() - last_progress > PROGRESS_INTERVAL_SECONDS:
                     progress.update(_finished_steps(instance, earlier_runs) - progress.n)
                     last_progress = time.perf_counter()
                 time.sleep(SAMPLE_INTERVAL_SECONDS)
             progress.update(_finished_steps(instance, earlier_runs) - progress.n)
-    return time.perf_counter() - started, peak_tree, peak_process, process.returncode
+    return time.perf_counter() - started, peak_tree, peak_by_process, process.returncode
 
 
 def import_seconds(environment: dict[str, str], repeats: int = 3) -> float:
@@ -207,19 +211,27 @@ def import_seconds(environment: dict[str, str], repeats: int = 3) -> float:
     return sorted(seconds)[len(seconds) // 2]
 
 
-def read_run(instance: DagsterInstance, wall_seconds: float, peak_tree: int, peak_process: int) -> JobRun:
-    """Build a JobRun from the newest run in `instance` and its STEP_START / STEP_SUCCESS / STEP_FAILURE events."""
+def read_run(instance: DagsterInstance, wall_seconds: float, peak_tree: int, peak_by_process: dict[int, int]) -> JobRun:
+    """Build a JobRun from the newest run in `instance` and its STEP_START / STEP_SUCCESS / STEP_FAILURE events.
+
+    STEP_START is written by the step's own process, so its process id ties
+    the sampled memory to the step.
+    """
     (run,) = instance.get_runs(limit=1)
     started: dict[str, float] = {}
     ended: dict[str, float] = {}
     failed = []
     succeeded = set()
     interrupted = False
+    step_peak_rss: dict[str, int] = {}
     step_events = {DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
     for entry in instance.all_logs(run.run_id, of_type=step_events):
         event_type = entry.dagster_event.event_type
         if event_type == DagsterEventType.STEP_START:
             started[entry.step_key] = entry.timestamp
+            pid = entry.dagster_event.pid
+            if pid in peak_by_process:
+                step_peak_rss[entry.step_key] = peak_by_process[pid]
             continue
         ended[entry.step_key] = entry.timestamp
         if event_type == DagsterEventType.STEP_SUCCESS:
@@ -243,7 +255,8 @@ def read_run(instance: DagsterInstance, wall_seconds: float, peak_tree: int, pea
         status=run.status.value,
         wall_seconds=wall_seconds,
         peak_tree_pss=peak_tree,
-        peak_process_rss=peak_process,
+        peak_process_rss=max(peak_by_process.values(), default=0),
+        step_peak_rss=step_peak_rss,
         step_seconds=step_seconds,
         failed_steps=failed,
         metadata=metadata,
@@ -261,11 +274,11 @@ def run_job(
     step_count: int,
     timeout_minutes: float,
 ) -> JobRun:
-    wall, peak_tree, peak_process, exit_code = execute_job(
+    wall, peak_tree, peak_by_process, exit_code = execute_job(
         instance,
         job, op_selection, environment, log_path, step_count, timeout_minutes
     )
-    result = read_run(instance, wall, peak_tree, peak_process)
+    result = read_run(instance, wall, peak_tree, peak_by_process)
     if exit_code != 0 or result.status != DagsterRunStatus.SUCCESS.value:
         print(f"{job}：退出码 {exit_code}，run 状态 {result.status}，失败的步骤 {result.failed_steps}；日志见 {log_path}")
     return result
@@ -315,6 +328,8 @@ def run_to_completion(
     for run in attempts:
         for step in run.succeeded_steps:
             combined.step_seconds[step] = run.step_seconds[step]
+            if step in run.step_peak_rss:
+                combined.step_peak_rss[step] = run.step_peak_rss[step]
             combined.metadata.update({step: run.metadata[step]} if step in run.metadata else {})
         combined.succeeded_steps |= run.succeeded_steps
     for step in attempts[-1].failed_steps:
@@ -432,11 +447,12 @@ def print_job(title: str, run: JobRun) -> None:
         f"各步骤耗时之和 {total:.1f} 秒（{total / 60:.1f} 分钟）；"
         "其余是启动步骤进程和等待 duckdb_warehouse 池"
     )
-    print("| 步骤（asset） | 秒 |")
-    print("|---|---|")
+    print("| 步骤（asset） | 秒 | 步骤进程 RSS 峰值 GiB |")
+    print("|---|---|---|")
     for step, seconds in run.step_seconds.items():
         marker = "（失败）" if step in run.failed_steps else ""
-        print(f"| {step}{marker} | {seconds:.1f} |")
+        peak = f"{gib(run.step_peak_rss[step]):.2f}" if step in run.step_peak_rss else "—"
+        print(f"| {step}{marker} | {seconds:.1f} | {peak} |")
 
 
 def print_throughput(rows: list[tuple[str, int | None, int, float, float]]) -> None:
@@ -572,6 +588,7 @@ def main() -> None:
                 "peak_tree_pss_gib": round(gib(full.peak_tree_pss), 3),
                 "peak_process_rss_gib": round(gib(full.peak_process_rss), 3),
                 "step_seconds": {step: round(seconds, 2) for step, seconds in full.step_seconds.items()},
+                "step_peak_rss_gib": {step: round(gib(rss), 3) for step, rss in full.step_peak_rss.items()},
                 "failed_steps": full.failed_steps,
                 "attempts": full.attempts,
             },
