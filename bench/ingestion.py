@@ -80,8 +80,8 @@ def fill_mongo(uri: str, export_dir: Path) -> None:
 def bench_mongo(uri: str, work_dir: Path) -> dict[str, tuple[int, float, float, float]]:
     """Return {collection: (documents, source seconds, bare cursor seconds, sorted bare cursor seconds)}.
 
-    The source sorts by `_id` so that it can resume after a dropped cursor;
-    the sorted bare cursor shows how much of its cost is that sort.
+    The source sorts by `_id` so that it can resume after a dropped cursor.
+    The sorted bare cursor shows how much of the source's cost is that sort.
     """
     results = {}
     con = connect(work_dir / "mongo.duckdb")

@@ -1,11 +1,12 @@
 """Benchmark: the scenario 4 chain (pictures to evaluation) on an export directory, CPU only.
 
 Materializes moment_type_evaluation and everything upstream of it into a
-temporary (or given) folder and prints, from the materialization metadata:
-picture resolution counts and time, embedding time and pictures per second,
-training time and samples per second, and the test accuracy, macro-F1 and
-per-type F1 of the fused model and of the text-only and image-only
-ablations. The load average is printed too, because the machine may be shared.
+temporary (or given) folder. From the materialization metadata it prints the
+picture resolution counts and time, the embedding time and pictures per
+second, and the training time and samples per second. It also prints the
+test accuracy, macro-F1 and per-type F1 of the fused model and of the
+text-only and image-only ablations. The load average is printed too, because
+the machine may be shared.
 
 Usage:
     .venv/bin/python -m moment_pipelines.demo --out /tmp/demo100k

@@ -1,7 +1,9 @@
 """Metadata helpers shared by the assets that write DuckDB tables."""
 
 import duckdb
-from dagster import MetadataValue, TableColumn, TableSchema
+from collections.abc import Iterable, Iterator
+
+from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue, TableColumn, TableSchema
 
 from moment_pipelines.privacy import mask_frame
 
@@ -20,3 +22,14 @@ def markdown_preview(con: duckdb.DuckDBPyConnection, query: str) -> MetadataValu
 
 def scalar(con: duckdb.DuckDBPyConnection, query: str, parameters: list | None = None):
     return con.execute(query, parameters or []).fetchone()[0]
+
+
+def skipped_check_results(check_names: Iterable[str], reason: str) -> Iterator[AssetCheckResult]:
+    """Report checks as not applicable when their asset skips this run, with the reason in Chinese."""
+    for check_name in check_names:
+        yield AssetCheckResult(
+            check_name=check_name,
+            passed=True,
+            severity=AssetCheckSeverity.WARN,
+            metadata={"skipped": f"训练集本次未生成：{reason}"},
+        )

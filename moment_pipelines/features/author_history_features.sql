@@ -18,9 +18,9 @@
 -- over all settled moments of every author, so they are point in time too.
 -- Both are NULL during the first 3 days of the data, when nothing has settled.
 --
--- How the settled statistics are computed: running count, mean and median
--- over the moments with a like count, in creation order (per author and for
--- the platform), then an ASOF join picks, for each moment, the last running
+-- How the settled statistics are computed: first the running count, mean and
+-- median over the moments with a like count, in creation order, per author
+-- and for the platform. Then an ASOF join gives each moment the last running
 -- value at or before its cut-off t - 3 days. A window framed "3 days
 -- preceding" gives the same numbers, but DuckDB 2.0 computes medians over
 -- such frames several times more slowly, and far more slowly again when some

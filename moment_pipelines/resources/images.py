@@ -15,8 +15,10 @@ A URL is resolved in this order:
 The bytes must then decode with Pillow as WebP, JPEG or PNG. The decoded
 picture is centre-cropped to a square, resized to `image_size` pixels and
 saved as PNG under `<cache>/resized/<size>/<sha256 of the content>.png`, so
-URLs that serve the same file share one resized copy. Every failure is
-returned with a reason code (see FAILURE_REASONS), never raised.
+URLs that serve the same file share one resized copy. A picture that cannot
+be used comes back with a reason code (see FAILURE_REASONS) instead of an
+exception. An error reading a local file that exists (permissions, a disk
+error) still raises, because it concerns the machine, not the picture.
 """
 
 import hashlib

@@ -7,7 +7,6 @@ from typing import Literal
 import pandas as pd
 from dagster import (
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
@@ -25,7 +24,7 @@ from dagster import (
 from pydantic import Field
 
 from moment_pipelines.assets.table_versions import table_fingerprint
-from moment_pipelines.assets.tables import markdown_preview, scalar
+from moment_pipelines.assets.tables import markdown_preview, scalar, skipped_check_results
 from moment_pipelines.automation import REBUILD_ON_CHANGE
 from moment_pipelines.ml.comment_generation import cleaning, tokens
 from moment_pipelines.ml.comment_generation.cleaning import clean_text, contains_personal_data
@@ -256,13 +255,7 @@ def comment_pairs(
         candidates = con.execute(_CANDIDATES_SQL, {"top_level_only": config.top_level_only}).fetchdf()
     if comments == 0:
         context.log.warning(f"{PAIRS_TABLE}：{NO_COMMENTS_MESSAGE}本次跳过训练数据、词表、模型和评估。")
-        for check_name in ("splits_in_time_order", "no_personal_data"):
-            yield AssetCheckResult(
-                check_name=check_name,
-                passed=True,
-                severity=AssetCheckSeverity.WARN,
-                metadata={"skipped": f"训练数据本次未生成：{NO_COMMENTS_MESSAGE}"},
-            )
+        yield from skipped_check_results(["splits_in_time_order", "no_personal_data"], NO_COMMENTS_MESSAGE)
         return
     if not config.top_level_only:
         by_author = replies = 0

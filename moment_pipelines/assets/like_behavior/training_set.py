@@ -4,7 +4,6 @@ from collections.abc import Iterator
 
 from dagster import (
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
@@ -34,7 +33,7 @@ from moment_pipelines.assets.like_behavior.inputs import (
 )
 from moment_pipelines.assets.like_behavior.provinces import LIKE_BEHAVIOR_GROUP
 from moment_pipelines.assets.table_versions import table_fingerprint
-from moment_pipelines.assets.tables import markdown_preview, scalar
+from moment_pipelines.assets.tables import markdown_preview, scalar, skipped_check_results
 from moment_pipelines.automation import REBUILD_ON_CHANGE
 from moment_pipelines.features import FEATURE_GROUPS
 from moment_pipelines.resources import WAREHOUSE_POOL, Warehouse
@@ -116,15 +115,7 @@ def _splits_in_time_order(summary: list[tuple]) -> bool:
     return all(earlier[4] < later[3] for earlier, later in zip(ordered, ordered[1:]))
 
 
-def _skipped_checks(reason: str) -> Iterator[AssetCheckResult]:
-    """Report both checks as not applicable when the training set is skipped."""
-    for check_name in ("splits_in_time_order", "every_candidate_has_features"):
-        yield AssetCheckResult(
-            check_name=check_name,
-            passed=True,
-            severity=AssetCheckSeverity.WARN,
-            metadata={"skipped": f"训练集本次未生成：{reason}"},
-        )
+CHECK_NAMES = ("splits_in_time_order", "every_candidate_has_features")
 
 
 @asset(
@@ -167,7 +158,7 @@ def like_behavior_training_set(
         positives = scalar(con, f"SELECT count(*) FROM {CANDIDATES_TABLE} WHERE label = 1")
         if positives == 0:
             context.log.warning(f"{TRAINING_SET_TABLE}：{NO_LIKES_MESSAGE}本次跳过训练集、模型和评估。")
-            yield from _skipped_checks(NO_LIKES_MESSAGE)
+            yield from skipped_check_results(CHECK_NAMES, NO_LIKES_MESSAGE)
             return
         con.execute(
             training_set_sql(),
@@ -209,7 +200,7 @@ def like_behavior_training_set(
             f"{TRAINING_SET_TABLE}：划分 {unusable} 缺少正样本或负样本（共 {rows} 行，{positives} 个点赞）。"
             "数据太少，无法训练和评估二分类模型，本次跳过训练集、模型和评估；请导入更多点赞记录。"
         )
-        yield from _skipped_checks(f"划分 {unusable} 缺少正样本或负样本")
+        yield from skipped_check_results(CHECK_NAMES, f"划分 {unusable} 缺少正样本或负样本")
         return
 
     checks = [

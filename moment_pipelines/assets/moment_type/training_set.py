@@ -6,7 +6,6 @@ from collections.abc import Iterator
 import pandas as pd
 from dagster import (
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
     Config,
@@ -20,7 +19,7 @@ from pydantic import Field
 
 from moment_pipelines.assets.moment_type.images import IMAGES_TABLE, MOMENT_TYPE_GROUP
 from moment_pipelines.assets.table_versions import table_fingerprint
-from moment_pipelines.assets.tables import markdown_preview, scalar, table_schema
+from moment_pipelines.assets.tables import markdown_preview, scalar, skipped_check_results, table_schema
 from moment_pipelines.automation import REBUILD_ON_CHANGE
 from moment_pipelines.ml.comment_generation.tokens import tokenize
 from moment_pipelines.resources import WAREHOUSE_POOL, Warehouse
@@ -135,12 +134,7 @@ def moment_type_training_set(
         if len(train_types) < 2:
             reason = f"train 中只有 {len(train_types)} 种 type（{'、'.join(map(str, train_types)) or '无'}），无法训练分类模型"
             context.log.warning(f"{TRAINING_SET_TABLE}：{reason}，本次跳过训练集、模型和评估。")
-            yield AssetCheckResult(
-                check_name="splits_in_time_order",
-                passed=True,
-                severity=AssetCheckSeverity.WARN,
-                metadata={"skipped": f"训练集本次未生成：{reason}"},
-            )
+            yield from skipped_check_results(["splits_in_time_order"], reason)
             return
 
         started = time.perf_counter()
